@@ -1,0 +1,34 @@
+/**
+ * AWS clients, created once per execution environment. The same code runs in AWS and in the local
+ * cloud: only endpoints differ, and those come from the SDK's standard AWS_ENDPOINT_URL_<SERVICE>
+ * variables (set by local/) plus IOT_DATA_ENDPOINT (set by lib/ from the account's ATS endpoint).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { IOT_DATA_ENDPOINT_ENV } from '#wiring/resources.ts';
+import { tracer } from './powertools.ts';
+
+export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+export const ddb = DynamoDBDocumentClient.from(dynamodb, {
+  marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+});
+
+// Queue URLs carry their own host; using the configured endpoint keeps local emulators reachable.
+export const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+
+export const s3 = tracer.captureAWSv3Client(
+  new S3Client({ forcePathStyle: process.env.FLEETPULSE_S3_PATH_STYLE === 'true' }),
+);
+
+let iotDataClient: IoTDataPlaneClient | undefined;
+/** Lazily built: the endpoint is account-specific and only publishing handlers have it. */
+export function iotData(): IoTDataPlaneClient {
+  if (!iotDataClient) {
+    const endpoint = process.env[IOT_DATA_ENDPOINT_ENV];
+    iotDataClient = tracer.captureAWSv3Client(new IoTDataPlaneClient(endpoint ? { endpoint } : {}));
+  }
+  return iotDataClient;
+}

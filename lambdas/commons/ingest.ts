@@ -1,0 +1,103 @@
+/**
+ * The edge of every device-input handler: parse the topic-rule event, decode and validate the
+ * payload against its zod schema, and send whatever is invalid to the ingest dead-letter queue with
+ * the reason (no retry loop, no state touched). Transient failures are rethrown for the platform to retry.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { z } from 'zod';
+import { DecodeError } from '#protocol/encoding.ts';
+import { parseDeviceTopic } from '#protocol/topics.ts';
+import { type DeadLetter, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
+import { sqs } from './clients.ts';
+import { resourceNames } from './env.ts';
+import { InvalidInputError, ProtocolError, SchemaError } from './errors.ts';
+import { logger, metrics } from './powertools.ts';
+
+export function isInvalidInput(err: unknown): err is Error {
+  return err instanceof InvalidInputError || err instanceof DecodeError;
+}
+
+export function parseRuleEvent(event: unknown): RuleEvent {
+  const parsed = RuleEventSchema.safeParse(event);
+  if (!parsed.success) throw new SchemaError(`not a topic-rule event: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function payloadBytes(event: RuleEvent): Buffer {
+  return Buffer.from(event.payload, 'base64');
+}
+
+/** Validates `value` against `schema`, turning zod issues into one readable reason. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new SchemaError(`${what} is invalid: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * The device a message is from, taken from the topic (the broker/IoT policy guarantees a device
+ * publishes only under its own id); the client id must agree when the rule reports one.
+ */
+export function deviceIdOf(event: RuleEvent): string {
+  const parsed = parseDeviceTopic(event.topic);
+  if (!parsed) throw new ProtocolError(`topic ${event.topic} is not a fleetpulse device topic`);
+  if (event.clientId && event.clientId !== parsed.deviceId) {
+    throw new ProtocolError(
+      `client ${event.clientId} published on ${event.topic}, which belongs to ${parsed.deviceId}`,
+    );
+  }
+  return parsed.deviceId;
+}
+
+export async function sendToDeadLetter(source: string, err: Error, event: unknown): Promise<void> {
+  const ruleEvent = RuleEventSchema.safeParse(event);
+  const topic = ruleEvent.success ? ruleEvent.data.topic : undefined;
+  const entry: DeadLetter = {
+    source,
+    reason: err.message,
+    errorType: err.name,
+    ...(topic === undefined ? {} : { topic }),
+    ...(topic && parseDeviceTopic(topic) ? { deviceId: parseDeviceTopic(topic)?.deviceId } : {}),
+    failedAt: Date.now(),
+    event,
+  };
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: resourceNames.queueUrl('ingestDeadLetter'),
+      MessageBody: JSON.stringify(entry),
+      MessageAttributes: {
+        source: { DataType: 'String', StringValue: source },
+        errorType: { DataType: 'String', StringValue: err.name },
+      },
+    }),
+  );
+  metrics.addMetric('DeadLettered', 'Count', 1);
+  logger.warn('device input dead-lettered', { source, reason: err.message, errorType: err.name, topic });
+}
+
+/**
+ * Runs `handle` on one rule event. Invalid input goes to the dead-letter queue and counts as handled;
+ * anything else propagates so the event is retried (and, past the retries, lands in the DLQ too).
+ */
+export async function handleDeviceInput(
+  source: string,
+  event: unknown,
+  handle: (event: RuleEvent) => Promise<void>,
+): Promise<void> {
+  try {
+    await handle(parseRuleEvent(event));
+  } catch (err) {
+    if (isInvalidInput(err)) {
+      await sendToDeadLetter(source, err, event);
+      return;
+    }
+    throw err;
+  }
+}
