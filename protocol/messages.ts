@@ -39,6 +39,8 @@ export const HeartbeatSchema = z.object({
   uptimeSec: z.number().nonnegative(),
   /** Sequence of the last inventory report the agent published. */
   reportSeq: Seq,
+  /** Epoch of the agent's report sequence (see inventory.ts); absent before the first report. */
+  reportEpoch: z.string().min(1).max(64).optional(),
   /** Version of the policy the agent currently runs (0 = built-in defaults). */
   policyVersion: z.number().int().nonnegative(),
   sessions: z.array(UserSessionSchema).max(256),
