@@ -1,0 +1,54 @@
+/** GET /devices and GET /devices/{id}. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { DeviceIdSchema } from '#protocol/messages.ts';
+import { offlineGraceMs } from '../commons/config.ts';
+import { NotFoundError } from '../commons/errors.ts';
+import { cursor, json, parseInput } from '../commons/http.ts';
+import { type DevicesDeps, getDeviceItem, listDevices, toView } from '../devices/store.ts';
+
+export const ListDevicesQuerySchema = z
+  .object({
+    status: z.enum(['online', 'offline']).optional(),
+    platform: z.enum(['linux', 'windows', 'darwin', 'other']).optional(),
+    agentVersion: z.string().min(1).max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(1024).optional(),
+  })
+  .strict();
+
+const DeviceCursorSchema = z.object({ after: DeviceIdSchema });
+export const DevicePathSchema = z.object({ id: DeviceIdSchema });
+
+export async function listDevicesRoute(
+  deps: DevicesDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const query = parseInput(ListDevicesQuerySchema, event.queryStringParameters, 'query');
+  const startAfter = query.cursor ? cursor.decode(DeviceCursorSchema, query.cursor).after : undefined;
+  const page = await listDevices(deps, {
+    filter: {
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.platform ? { platform: query.platform } : {}),
+      ...(query.agentVersion ? { agentVersion: query.agentVersion } : {}),
+    },
+    limit: query.limit,
+    ...(startAfter ? { startAfter } : {}),
+    now: Date.now(),
+    graceMs: offlineGraceMs(),
+  });
+  return json({
+    items: page.items,
+    nextCursor: page.nextKey ? cursor.encode({ after: page.nextKey }) : null,
+  });
+}
+
+export async function getDeviceRoute(
+  deps: DevicesDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const { id } = parseInput(DevicePathSchema, event.pathParameters, 'path');
+  const item = await getDeviceItem(deps, id);
+  if (!item) throw new NotFoundError(`device ${id} is not known`);
+  return json(toView(item, Date.now(), offlineGraceMs()));
+}
