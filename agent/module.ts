@@ -43,5 +43,5 @@ export interface AgentModule {
   start(context: AgentContext): Promise<void>;
   stop(): Promise<void>;
   /** Values the module contributes to each heartbeat (e.g. inventory's last report sequence). */
-  heartbeatFields?(): { reportSeq?: number };
+  heartbeatFields?(): { reportSeq?: number; reportEpoch?: string };
 }

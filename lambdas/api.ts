@@ -7,22 +7,19 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { functions } from '#wiring/functions.ts';
 import { getDeviceRoute, listDevicesRoute } from './api/devices.ts';
 import { getInventoryRoute, listInventoryChangesRoute } from './api/inventory.ts';
-import { ddb, s3 } from './commons/clients.ts';
+import { ddb } from './commons/clients.ts';
 import { resourceNames } from './commons/env.ts';
 import { NotFoundError } from './commons/errors.ts';
 import { httpErrors } from './commons/http.ts';
 import { withPowertools } from './commons/middleware.ts';
+import { metrics } from './commons/powertools.ts';
+import { inventoryDeps } from './inventory/clients.ts';
 
 type ApiRoute = (typeof functions.api.trigger.routes)[number];
 type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const devices = { ddb, tableName: resourceNames.table('devices') };
-const inventory = {
-  ddb,
-  s3,
-  tableName: resourceNames.table('inventory'),
-  bucketName: resourceNames.bucket('archive'),
-};
+const inventory = inventoryDeps();
 
 const routes: Record<ApiRoute, RouteHandler> = {
   'GET /devices': (event) => listDevicesRoute(devices, event),
@@ -34,5 +31,6 @@ const routes: Record<ApiRoute, RouteHandler> = {
 export const handler = withPowertools(async (event: APIGatewayProxyEventV2) => {
   const route = routes[event.routeKey as ApiRoute];
   if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
+  metrics.addMetric('ApiRequest', 'Count', 1);
   return route(event);
 }).use(httpErrors());

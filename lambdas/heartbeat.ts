@@ -1,6 +1,9 @@
 /**
  * dt/fleet/{id}/heartbeat → device record (last seen, agent version, source IP, connectivity).
- * Idempotent by construction: a heartbeat lands only if newer than the stored one.
+ * The heartbeat also carries the agent's latest report sequence: when the stored inventory lags
+ * behind it for real (a lost report), the device is asked for a full report.
+ * Idempotent by construction: a heartbeat lands only if newer than the stored one; resync requests
+ * are rate-limited by a conditional write and carry a deterministic command id.
  */
 
 import { decodeJson } from '#protocol/encoding.ts';
@@ -9,8 +12,10 @@ import { ddb } from './commons/clients.ts';
 import { resourceNames } from './commons/env.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
-import { metrics } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
 import { recordHeartbeat } from './devices/store.ts';
+import { inventoryDeps } from './inventory/clients.ts';
+import { reconcileReportSequence } from './inventory/resync.ts';
 
 const devices = { ddb, tableName: resourceNames.table('devices') };
 
@@ -25,5 +30,16 @@ export const handler = withPowertools(async (event: unknown) => {
       ...(ruleEvent.sourceIp ? { sourceIp: ruleEvent.sourceIp } : {}),
     });
     metrics.addMetric(recorded ? 'HeartbeatRecorded' : 'HeartbeatStale', 'Count', 1);
+    if (!recorded) return;
+    const reconciled = await reconcileReportSequence(inventoryDeps(), {
+      deviceId,
+      reportedSeq: heartbeat.reportSeq,
+      reportedEpoch: heartbeat.reportEpoch,
+      now: ruleEvent.receivedAt,
+    });
+    if (reconciled.status === 'resync-requested') {
+      metrics.addMetric('ResyncRequested', 'Count', 1);
+      logger.info('inventory resync requested', { deviceId, ...reconciled });
+    }
   });
 });

@@ -54,7 +54,8 @@ export const functions = {
     timeoutSec: 10,
     trigger: { kind: 'topic-rule', ruleName: 'fleetpulse_heartbeat', topicFilter: topicFilters.heartbeat },
     access: {
-      tables: { devices: 'readWrite', inventory: 'read' },
+      // Inventory read-write: reconciling the report sequence records lag markers and rate-limits resyncs.
+      tables: { devices: 'readWrite', inventory: 'readWrite' },
       queues: { ingestDeadLetter: 'send' },
       iotPublish: true,
     },

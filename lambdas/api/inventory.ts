@@ -1,16 +1,38 @@
-// TEMPORARY until lambdas/inventory/ lands in this session: replaced by the real routes.
+/** GET /devices/{id}/inventory and GET /devices/{id}/inventory/changes. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { json } from '../commons/http.ts';
+import { z } from 'zod';
+import { json, parseInput } from '../commons/http.ts';
+import { getInventory, listInventoryChanges } from '../inventory/api.ts';
+import type { InventoryDeps } from '../inventory/deps.ts';
+import { DevicePathSchema } from './devices.ts';
+
+const InventoryQuerySchema = z.object({ sections: z.string().max(512).optional() }).strict();
+const ChangesQuerySchema = z
+  .object({
+    limit: z.string().regex(/^\d+$/, 'must be a whole number').optional(),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict();
 
 export async function getInventoryRoute(
-  _deps: unknown,
-  _event: APIGatewayProxyEventV2,
+  deps: InventoryDeps,
+  event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  return json({ message: 'not implemented yet' }, 501);
+  const { id } = parseInput(DevicePathSchema, event.pathParameters, 'path');
+  const query = parseInput(InventoryQuerySchema, event.queryStringParameters, 'query');
+  return json(await getInventory(deps, id, query.sections));
 }
+
 export async function listInventoryChangesRoute(
-  _deps: unknown,
-  _event: APIGatewayProxyEventV2,
+  deps: InventoryDeps,
+  event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  return json({ message: 'not implemented yet' }, 501);
+  const { id } = parseInput(DevicePathSchema, event.pathParameters, 'path');
+  const query = parseInput(ChangesQuerySchema, event.queryStringParameters, 'query');
+  return json(
+    await listInventoryChanges(deps, id, {
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    }),
+  );
 }

@@ -5,5 +5,6 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'fleetpulse';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: 'FleetPulse' });
+// Metrics' own warnings go through the logger, so they honour POWERTOOLS_LOG_LEVEL.
+export const metrics = new Metrics({ serviceName, namespace: 'FleetPulse', logger });
 export const tracer = new Tracer({ serviceName });

@@ -1,0 +1,331 @@
+/**
+ * The agent: connection + outbox + heartbeat + policy + command routing, and the modules
+ * (inventory, analyzer, ...) that plug in through AgentContext.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeJson } from '#protocol/encoding.ts';
+import {
+  type Command,
+  type CommandResult,
+  CommandResultSchema,
+  type PolicyDocument,
+  PolicyRequestSchema,
+} from '#protocol/messages.ts';
+import { deviceAcl, topics } from '#protocol/topics.ts';
+import { CommandRouter } from './commands.ts';
+import type { AgentConfig } from './config.ts';
+import { Connection, type ConnectionEvents, type ConnectionOptions, withTimeout } from './connection.ts';
+import { agentDefaults } from './defaults.ts';
+import { buildHeartbeat, HeartbeatLoop } from './heartbeat.ts';
+import { type HostProbe, localHost } from './host.ts';
+import { createLogger, errorMessage } from './logger.ts';
+import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
+import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
+import { PolicyStore } from './policy.ts';
+import { readTlsIdentity, type TlsIdentity, transportOf } from './transport.ts';
+import { AGENT_VERSION } from './version.ts';
+
+export interface AgentOptions {
+  readonly config: AgentConfig;
+  readonly modules?: readonly AgentModule[];
+  /** Platform, host name and sessions. @default localHost() (systeminformation) */
+  readonly host?: HostProbe;
+  /** @default JSON lines on stderr at config.logLevel */
+  readonly logger?: AgentLogger;
+  /** @default read from config.certPath / keyPath / caPath at start */
+  readonly identity?: TlsIdentity;
+  /** Engineering limits (tests shrink them). @default agentDefaults */
+  readonly tuning?: {
+    readonly connection?: Partial<
+      Omit<ConnectionOptions, 'clientId' | 'endpoint' | 'identity' | 'commandTopic' | 'logger'>
+    >;
+    readonly outbox?: Partial<OutboxLimits>;
+    readonly stopFlushTimeoutMs?: number;
+  };
+}
+
+export type AgentEvents = Omit<ConnectionEvents, 'message'>;
+
+export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
+  readonly deviceId: string;
+  readonly agentVersion = AGENT_VERSION;
+  readonly dataDir: string;
+  readonly logger: AgentLogger;
+  private readonly modules: readonly AgentModule[];
+  private readonly host: HostProbe;
+  private readonly router: CommandRouter;
+  private readonly connectedHandlers: Array<() => void> = [];
+  private readonly heartbeat: HeartbeatLoop;
+  private readonly startedAt = Date.now();
+  private policyStore: PolicyStore | undefined;
+  private outbox: Outbox | undefined;
+  private connection: Connection | undefined;
+  private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(private readonly options: AgentOptions) {
+    super();
+    const { config } = options;
+    this.deviceId = config.deviceId;
+    this.dataDir = config.dataDir;
+    this.logger = options.logger ?? createLogger(config.logLevel, { deviceId: config.deviceId });
+    this.modules = options.modules ?? [];
+    this.host = options.host ?? localHost();
+    this.router = new CommandRouter({
+      logger: this.logger,
+      sendResult: (result) => this.publishResult(result),
+      dedupWindow: agentDefaults.commandDedupWindow,
+    });
+    this.heartbeat = new HeartbeatLoop({
+      intervalSec: () => this.heartbeatIntervalSec(),
+      send: () => this.sendHeartbeat(),
+      logger: this.logger,
+    });
+    this.router.on('policy-changed', (command) => this.onPolicyChanged(command));
+    this.router.on('policy', (command) => this.onPolicy(command));
+  }
+
+  // ------------------------------------------------------------------ AgentContext
+
+  policy(): PolicyDocument {
+    if (this.policyStore === undefined) throw new Error('agent not started');
+    return this.policyStore.current();
+  }
+
+  async publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
+    if (!deviceAcl.canPublish(this.deviceId, topic)) {
+      throw new Error(
+        `device ${this.deviceId} may not publish to ${topic} (only under dt/fleet/${this.deviceId}/)`,
+      );
+    }
+    const { connection, outbox } = this;
+    if (connection === undefined || outbox === undefined) throw new Error('agent not started');
+    if ((options.qos ?? 1) === 0) {
+      // QoS 0 is fire-and-forget: dropped when offline, never queued.
+      if (connection.isConnected()) await connection.publish(topic, payload, 0).catch(() => undefined);
+      return;
+    }
+    const { delivered } = await outbox.put(topic, payload, 1);
+    if (!connection.isConnected()) return;
+    await Promise.race([delivered, connection.untilDisconnected()]);
+  }
+
+  onCommand<T extends Command['type']>(
+    type: T,
+    handler: (command: Extract<Command, { type: T }>) => Promise<void> | void,
+  ): void {
+    this.router.on(type, handler);
+  }
+
+  onConnected(handler: () => void): void {
+    this.connectedHandlers.push(handler);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  isConnected(): boolean {
+    return this.connection?.isConnected() ?? false;
+  }
+
+  /** Resolves at the next (or current) connection; rejects after `timeoutMs`. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.connection === undefined) return Promise.reject(new Error('agent not started'));
+    return this.connection.waitConnected(timeoutMs);
+  }
+
+  /** Opens state, starts modules, then connects. Returns without waiting for the connection. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`agent cannot start from state ${this.state}`);
+    this.state = 'starting';
+    const { config, tuning } = this.options;
+    await mkdir(this.dataDir, { recursive: true });
+    this.policyStore = await PolicyStore.load(this.dataDir, this.logger);
+    this.outbox = await DiskOutbox.open(
+      join(this.dataDir, 'outbox'),
+      { ...agentDefaults.outbox, ...tuning?.outbox },
+      this.logger,
+    );
+    const identity = this.options.identity ?? (await readTlsIdentity(config));
+    this.connection = this.createConnection(identity);
+    for (const module of this.modules) {
+      try {
+        await module.start(this);
+        this.logger.debug('module started', { module: module.name });
+      } catch (err) {
+        this.logger.error('module failed to start; the agent runs without it', {
+          module: module.name,
+          error: errorMessage(err),
+        });
+      }
+    }
+    this.state = 'running';
+    this.connection.start();
+  }
+
+  /** Stops modules, flushes the outbox (bounded), disconnects cleanly. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    this.state = 'stopping';
+    const flushMs = this.options.tuning?.stopFlushTimeoutMs ?? agentDefaults.stopFlushTimeoutMs;
+    this.heartbeat.stop();
+    for (const module of [...this.modules].reverse()) {
+      await withTimeout(module.stop(), flushMs, `stopping module ${module.name}`).catch((err) =>
+        this.logger.warn('module did not stop cleanly', { module: module.name, error: errorMessage(err) }),
+      );
+    }
+    if (this.connection?.isConnected() && this.outbox !== undefined) {
+      const flushed = await this.outbox.flush(flushMs);
+      if (!flushed)
+        this.logger.info(
+          'stopping with messages queued; they are sent at the next start',
+          this.outbox.stats(),
+        );
+    }
+    await this.connection?.stop();
+    await this.outbox?.close();
+    this.state = 'stopped';
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private createConnection(identity: TlsIdentity): Connection {
+    const { config, tuning } = this.options;
+    const defaults = agentDefaults.connection;
+    const connection = new Connection({
+      clientId: this.deviceId,
+      endpoint: { host: config.endpoint, port: config.port },
+      identity,
+      commandTopic: topics.command(this.deviceId),
+      keepaliveSec: defaults.keepaliveSec,
+      connectTimeoutMs: defaults.connectTimeoutMs,
+      subscribeTimeoutMs: defaults.subscribeTimeoutMs,
+      publishTimeoutMs: defaults.publishTimeoutMs,
+      disconnectTimeoutMs: defaults.disconnectTimeoutMs,
+      backoff: defaults.backoff,
+      ...tuning?.connection,
+      logger: this.logger,
+    });
+    connection.on('connecting', (e) => {
+      this.logger.debug('connecting', { endpoint: `${config.endpoint}:${config.port}`, attempt: e.attempt });
+      this.emit('connecting', e);
+    });
+    connection.on('connected', (e) => {
+      this.logger.info('connected', {
+        endpoint: `${config.endpoint}:${config.port}`,
+        ...e,
+        queued: this.outbox?.stats(),
+      });
+      this.outbox?.attach((m) => connection.publish(m.topic, m.payload, m.qos));
+      this.heartbeat.start();
+      for (const handler of this.connectedHandlers) {
+        try {
+          handler();
+        } catch (err) {
+          this.logger.error('onConnected handler threw', { error: errorMessage(err) });
+        }
+      }
+      this.emit('connected', e);
+    });
+    connection.on('failed', (e) => {
+      this.logger.warn('connection failed', { attempt: e.attempt, ...e.failure, retryInMs: e.retryInMs });
+      this.emit('failed', e);
+    });
+    connection.on('disconnected', (e) => {
+      this.outbox?.detach();
+      this.heartbeat.stop();
+      if (e.retryInMs === null) this.logger.info('disconnected', e);
+      else this.logger.warn('disconnected', e);
+      this.emit('disconnected', e);
+    });
+    connection.on('message', (topic, payload) => {
+      if (topic === topics.command(this.deviceId)) void this.router.dispatch(payload);
+      else this.logger.debug('message on an unexpected topic ignored', { topic });
+    });
+    return connection;
+  }
+
+  private heartbeatIntervalSec(): number {
+    return (
+      this.options.config.heartbeatIntervalSec ??
+      this.policyStore?.current().heartbeatIntervalSec ??
+      agentDefaults.heartbeatIntervalSec
+    );
+  }
+
+  /** Sends one heartbeat on the live connection; skipped when offline (never queued). */
+  async sendHeartbeat(): Promise<void> {
+    const { connection } = this;
+    if (connection === undefined || !connection.isConnected()) return;
+    let reportSeq: number | undefined;
+    let reportEpoch: string | undefined;
+    for (const module of this.modules) {
+      const fields = module.heartbeatFields?.();
+      if (fields?.reportSeq !== undefined) reportSeq = Math.max(reportSeq ?? 0, fields.reportSeq);
+      if (fields?.reportEpoch !== undefined) reportEpoch ??= fields.reportEpoch;
+    }
+    const sessions = await withTimeout(this.host.sessions(), 5_000, 'listing user sessions').catch((err) => {
+      this.logger.warn('cannot list user sessions', { error: errorMessage(err) });
+      return [];
+    });
+    const { config } = this.options;
+    const heartbeat = buildHeartbeat({
+      agentVersion: this.agentVersion,
+      startedAt: this.startedAt,
+      now: Date.now(),
+      ...(reportSeq === undefined ? {} : { reportSeq }),
+      ...(reportEpoch === undefined ? {} : { reportEpoch }),
+      policyVersion: this.policy().version,
+      sessions,
+      connectivity: {
+        transport: transportOf({ host: config.endpoint, port: config.port }),
+        port: config.port,
+        proxy: null,
+        rttMs: connection.rttMs(),
+      },
+      platform: this.host.platform,
+      hostname: this.host.hostname,
+    });
+    await connection.publish(topics.heartbeat(this.deviceId), encodeJson(heartbeat), 1);
+  }
+
+  private publishResult(result: CommandResult): Promise<void> {
+    return this.publish(topics.commandResult(this.deviceId), encodeJson(CommandResultSchema.parse(result)));
+  }
+
+  private async onPolicyChanged(command: Extract<Command, { type: 'policy-changed' }>): Promise<void> {
+    const current = this.policy().version;
+    if (command.version <= current) {
+      await this.publishResult({
+        commandId: command.commandId,
+        status: 'succeeded',
+        at: Date.now(),
+        detail: { policyVersion: current },
+      });
+      return;
+    }
+    const request = PolicyRequestSchema.parse({ currentVersion: current });
+    await this.publish(topics.policyRequest(this.deviceId), encodeJson(request));
+  }
+
+  private async onPolicy(command: Extract<Command, { type: 'policy' }>): Promise<void> {
+    if (this.policyStore === undefined) throw new Error('agent not started');
+    const outcome = await this.policyStore.apply(command.policy);
+    const running = this.policyStore.current();
+    if (outcome === 'applied') {
+      this.heartbeat.reschedule();
+      this.logger.info('policy applied', { policyVersion: running.version });
+    }
+    await this.publishResult({
+      commandId: command.commandId,
+      status: 'succeeded',
+      at: Date.now(),
+      detail: {
+        policyVersion: running.version,
+        ...(outcome === 'older'
+          ? { note: `ignored version ${command.policy.version}: older than the running one` }
+          : {}),
+      },
+    });
+  }
+}

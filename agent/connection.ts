@@ -1,0 +1,292 @@
+/**
+ * The MQTT connection's lifecycle: connect with the device's X.509 identity, subscribe to the
+ * command topic, report what happened as explicit events, and come back with jittered exponential
+ * backoff. Each attempt uses a fresh mqtt.js client (reconnectPeriod 0) so nothing is retried
+ * behind our back: the outbox owns redelivery. Every wait is bounded by a timeout.
+ *
+ * Events: connecting → connected | failed; connected → disconnected. Then connecting again,
+ * until stop().
+ */
+import { EventEmitter } from 'node:events';
+import { type IClientOptions, type MqttClient, connect as mqttConnect, type Packet } from 'mqtt';
+import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { type ConnectFailure, describeConnectFailure } from './failure.ts';
+import type { AgentLogger } from './module.ts';
+import { type Endpoint, type TlsIdentity, tlsClientOptions } from './transport.ts';
+
+export interface ConnectionOptions {
+  readonly clientId: string;
+  readonly endpoint: Endpoint;
+  readonly identity: TlsIdentity;
+  /** Subscribed with QoS 1 after every connect, before `connected` is emitted. */
+  readonly commandTopic: string;
+  readonly keepaliveSec: number;
+  readonly connectTimeoutMs: number;
+  readonly subscribeTimeoutMs: number;
+  readonly publishTimeoutMs: number;
+  readonly disconnectTimeoutMs: number;
+  readonly backoff: BackoffOptions;
+  readonly logger: AgentLogger;
+  readonly random?: () => number;
+  /** A connection that stays up this long resets the backoff. @default 30_000 */
+  readonly stableAfterMs?: number;
+  /** For tests: how an mqtt.js client is created. */
+  readonly createClient?: (options: IClientOptions) => MqttClient;
+}
+
+export interface ConnectionEvents {
+  connecting: [{ attempt: number }];
+  connected: [{ attempt: number; sessionPresent: boolean }];
+  failed: [{ attempt: number; failure: ConnectFailure; retryInMs: number }];
+  disconnected: [{ reason: string; retryInMs: number | null }];
+  message: [topic: string, payload: Buffer];
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
+
+export class NotConnectedError extends Error {
+  override readonly name = 'NotConnectedError';
+}
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Races a promise against a timer; the timer never outlives the race. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Detaches from a client for good; late socket errors must not become unhandled 'error' events. */
+function retire(client: MqttClient): void {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  client.end(true);
+}
+
+interface PendingPublish {
+  reject(err: Error): void;
+}
+
+export class Connection extends EventEmitter<ConnectionEvents> {
+  private stateValue: ConnectionState = 'idle';
+  private client: MqttClient | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private attempts = 0;
+  private connectedAt = 0;
+  private lastError: unknown;
+  private readonly pending = new Set<PendingPublish>();
+  private rtt: number | null = null;
+
+  constructor(private readonly options: ConnectionOptions) {
+    super();
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  isConnected(): boolean {
+    return this.stateValue === 'connected';
+  }
+
+  /** Round trip of the last CONNECT→CONNACK, PINGREQ→PINGRESP or PUBLISH→PUBACK; null before any. */
+  rttMs(): number | null {
+    return this.rtt;
+  }
+
+  start(): void {
+    if (this.stateValue !== 'idle') return;
+    this.attempt();
+  }
+
+  /** Resolves at the next connect; rejects after `timeoutMs` or when stopped. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.isConnected()) return Promise.resolve();
+    return withTimeout(
+      new Promise<void>((resolve) => this.once('connected', () => resolve())),
+      timeoutMs,
+      'waiting for the MQTT connection',
+    );
+  }
+
+  /** Resolves when the current connection goes away (immediately when not connected). */
+  untilDisconnected(): Promise<void> {
+    if (!this.isConnected()) return Promise.resolve();
+    return new Promise((resolve) => this.once('disconnected', () => resolve()));
+  }
+
+  /** Publishes on the live connection; resolves on PUBACK (QoS 1) or once written (QoS 0). */
+  publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void> {
+    const client = this.client;
+    if (!this.isConnected() || client === undefined) {
+      return Promise.reject(new NotConnectedError(`not connected; cannot publish to ${topic}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry: PendingPublish = {
+        reject: (err) => {
+          clearTimeout(timer);
+          this.pending.delete(entry);
+          reject(err);
+        },
+      };
+      const timer = setTimeout(
+        () =>
+          entry.reject(new TimeoutError(`no PUBACK for ${topic} within ${this.options.publishTimeoutMs} ms`)),
+        this.options.publishTimeoutMs,
+      );
+      this.pending.add(entry);
+      client.publish(topic, payload, { qos }, (err) => {
+        if (err) return entry.reject(err);
+        clearTimeout(timer);
+        this.pending.delete(entry);
+        resolve();
+      });
+    });
+  }
+
+  /** Disconnects cleanly (bounded), and stops reconnecting. */
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopped') return;
+    const wasConnected = this.isConnected();
+    this.stateValue = 'stopped';
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client !== undefined) {
+      if (wasConnected) {
+        await withTimeout(client.endAsync(false), this.options.disconnectTimeoutMs, 'MQTT disconnect').catch(
+          () => undefined,
+        );
+      }
+      retire(client);
+    }
+    this.rejectPending(new NotConnectedError('connection stopped'));
+    if (wasConnected) this.emit('disconnected', { reason: 'agent stopped', retryInMs: null });
+  }
+
+  private attempt(): void {
+    this.attempts += 1;
+    const attempt = this.attempts;
+    this.stateValue = 'connecting';
+    this.lastError = undefined;
+    this.emit('connecting', { attempt });
+    const { options } = this;
+    const create = options.createClient ?? mqttConnect;
+    const client = create({
+      ...tlsClientOptions(options.endpoint, options.identity),
+      clientId: options.clientId,
+      // Persistent session: commands sent while we were away are delivered on reconnect.
+      clean: false,
+      protocolVersion: 4,
+      keepalive: options.keepaliveSec,
+      connectTimeout: options.connectTimeoutMs,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      // Listeners first: the CONNECT packet (timed for the RTT) is written as soon as we connect.
+      manualConnect: true,
+    });
+    this.client = client;
+    this.measureRtt(client);
+    client.on('error', (err) => {
+      this.lastError = err;
+    });
+    client.on('message', (topic, payload) => {
+      if (this.client === client && this.isConnected()) this.emit('message', topic, payload);
+    });
+    client.once('connect', (connack) => {
+      void this.subscribe(client).then(
+        () => {
+          if (this.client !== client || this.stateValue !== 'connecting') return;
+          this.stateValue = 'connected';
+          this.connectedAt = Date.now();
+          this.emit('connected', { attempt, sessionPresent: connack.sessionPresent });
+        },
+        (err: unknown) => {
+          if (this.client !== client) return;
+          this.lastError = err;
+          client.end(true);
+        },
+      );
+    });
+    client.on('close', () => this.onClose(client, attempt));
+    client.connect();
+  }
+
+  private async subscribe(client: MqttClient): Promise<void> {
+    const topic = this.options.commandTopic;
+    const granted = await withTimeout(
+      client.subscribeAsync(topic, { qos: 1 }),
+      this.options.subscribeTimeoutMs,
+      `subscribing to ${topic}`,
+    );
+    if (granted.some((g) => g.qos === 128)) {
+      throw new Error(`broker refused the subscription to ${topic} (check the device policy)`);
+    }
+  }
+
+  private onClose(client: MqttClient, attempt: number): void {
+    if (this.client !== client) return;
+    retire(client);
+    this.client = undefined;
+    const wasConnected = this.stateValue === 'connected';
+    this.rejectPending(new NotConnectedError('connection lost before the broker acknowledged'));
+    if (this.stateValue === 'stopped') return;
+    if (wasConnected && Date.now() - this.connectedAt >= (this.options.stableAfterMs ?? 30_000))
+      this.failures = 0;
+    const retryInMs = backoffDelay(this.failures, this.options.backoff, this.options.random);
+    this.failures += 1;
+    if (wasConnected) {
+      const reason =
+        this.lastError === undefined
+          ? 'connection closed by the broker or the network'
+          : describeConnectFailure(this.lastError, this.options.endpoint).reason;
+      this.emit('disconnected', { reason, retryInMs });
+    } else {
+      const failure: ConnectFailure =
+        this.lastError === undefined
+          ? {
+              kind: 'closed',
+              reason: `${this.options.endpoint.host}:${this.options.endpoint.port} closed the connection during connect`,
+            }
+          : describeConnectFailure(this.lastError, this.options.endpoint);
+      this.emit('failed', { attempt, failure, retryInMs });
+    }
+    // A listener may have stopped us while handling the event.
+    if ((this.stateValue as ConnectionState) === 'stopped') return;
+    this.stateValue = 'waiting';
+    this.retryTimer = setTimeout(() => this.attempt(), retryInMs);
+  }
+
+  private rejectPending(err: Error): void {
+    for (const entry of [...this.pending]) entry.reject(err);
+  }
+
+  private measureRtt(client: MqttClient): void {
+    const sent = new Map<string, number>();
+    client.on('packetsend', (packet: Packet) => {
+      const now = performance.now();
+      if (packet.cmd === 'connect' || packet.cmd === 'pingreq') sent.set(packet.cmd, now);
+      else if (packet.cmd === 'publish' && packet.qos === 1) sent.set(`publish:${packet.messageId}`, now);
+    });
+    client.on('packetreceive', (packet: Packet) => {
+      const key =
+        packet.cmd === 'connack'
+          ? 'connect'
+          : packet.cmd === 'pingresp'
+            ? 'pingreq'
+            : packet.cmd === 'puback'
+              ? `publish:${packet.messageId}`
+              : undefined;
+      if (key === undefined) return;
+      const at = sent.get(key);
+      if (at === undefined) return;
+      sent.delete(key);
+      this.rtt = Math.round((performance.now() - at) * 10) / 10;
+    });
+  }
+}

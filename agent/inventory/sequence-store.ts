@@ -1,0 +1,123 @@
+/**
+ * Report sequence numbers that survive agent restarts. The file is written and fsync'd BEFORE a
+ * report carrying the new sequence is published, so a crash can skip a number but never reuse one.
+ * The epoch is a random id minted with the store: a reinstalled agent (or a lost/corrupt file)
+ * starts a new epoch at 1, which the cloud accepts as a new base on the next full report.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const SEQUENCE_FILE = 'inventory-sequence.json';
+
+const StoredSequenceSchema = z.object({
+  epoch: z.string().min(1).max(64),
+  seq: z.number().int().nonnegative(),
+});
+
+/** What the report builder needs: the current epoch and a way to take the next sequence. */
+export interface SequenceSource {
+  readonly epoch: string;
+  /** The last sequence handed out (0 before the first report of an epoch). */
+  readonly current: number;
+  /** Persists and returns the next sequence. */
+  next(): number;
+  /** Makes the next sequence greater than `seq` (the cloud holds a newer one than we remember). */
+  advancePast(seq: number): void;
+}
+
+export class FileSequenceStore implements SequenceSource {
+  private constructor(
+    private readonly path: string,
+    readonly epoch: string,
+    private seq: number,
+  ) {}
+
+  /** Opens the store in `dataDir`, creating a new epoch when there is none (or it is unreadable). */
+  static open(dataDir: string, newEpoch: () => string = randomUUID): FileSequenceStore {
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, SEQUENCE_FILE);
+    const stored = readStored(path);
+    if (stored !== undefined) return new FileSequenceStore(path, stored.epoch, stored.seq);
+    const store = new FileSequenceStore(path, newEpoch(), 0);
+    store.persist();
+    return store;
+  }
+
+  get current(): number {
+    return this.seq;
+  }
+
+  next(): number {
+    this.seq += 1;
+    this.persist();
+    return this.seq;
+  }
+
+  advancePast(seq: number): void {
+    if (seq <= this.seq) return;
+    this.seq = seq;
+    this.persist();
+  }
+
+  private persist(): void {
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ epoch: this.epoch, seq: this.seq }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    fsyncDirectory(this.path);
+  }
+}
+
+function readStored(path: string): z.infer<typeof StoredSequenceSchema> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = StoredSequenceSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Makes the rename durable. Some platforms (Windows) cannot open a directory: best effort there. */
+function fsyncDirectory(filePath: string): void {
+  const dir = join(filePath, '..');
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // not supported on this platform; the file itself is already fsync'd
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** In-memory sequence source for simulations and tests. */
+export class MemorySequenceStore implements SequenceSource {
+  constructor(
+    readonly epoch: string = randomUUID(),
+    private seq = 0,
+  ) {}
+  get current(): number {
+    return this.seq;
+  }
+  next(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+  advancePast(seq: number): void {
+    this.seq = Math.max(this.seq, seq);
+  }
+}

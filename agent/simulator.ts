@@ -1,0 +1,136 @@
+/**
+ * A simulated fleet: N real Agent instances in one process, each with its own X.509 identity
+ * and its own mutual-TLS MQTT connection. Only the machine is simulated (platform, host name,
+ * sessions, and whatever the `modules` factory provides).
+ */
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { Agent } from './agent.ts';
+import { parseAgentConfig } from './config.ts';
+import { createLogger, errorMessage } from './logger.ts';
+import type { AgentModule } from './module.ts';
+import { simulatedHost } from './simulated-host.ts';
+
+export interface SimulatedFleetOptions {
+  readonly count: number;
+  /** mqtts://host:port of the broker. */
+  readonly mqttUrl: string;
+  /** CA that signed the broker's certificate. */
+  readonly caCertPath: string;
+  /** Issues device certificates (once; they are reused on restart). */
+  readonly ca: DevCa;
+  /** Identities and data live under `<identityDir>/<deviceId>/`. */
+  readonly identityDir: string;
+  readonly heartbeatIntervalSec?: number;
+  /** Same seed, same fleet (platforms, host names, sessions). @default 1 */
+  readonly seed?: number;
+  readonly modules?: (deviceId: string, seed: number) => AgentModule[];
+  /** @default 'silent' */
+  readonly log?: 'silent' | 'info';
+  /** Bound on waiting for each agent's first connection. @default 10_000 */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface SimulatedFleet {
+  readonly deviceIds: string[];
+  readonly agents: Agent[];
+  stop(): Promise<void>;
+}
+
+/** Agents started together; bounded so a large fleet does not open hundreds of TLS handshakes at once. */
+const START_BATCH = 20;
+
+export const simulatedDeviceId = (index: number): string => `sim-${String(index + 1).padStart(4, '0')}`;
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Writes cert.pem / key.pem for a device the first time; later runs reuse them. */
+export async function ensureDeviceIdentity(ca: DevCa, dir: string, deviceId: string): Promise<void> {
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  if ((await exists(certPath)) && (await exists(keyPath))) return;
+  await mkdir(dir, { recursive: true });
+  const issued = issueDeviceCert(ca, deviceId);
+  await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
+  await writeFile(certPath, issued.certPem);
+}
+
+export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<SimulatedFleet> {
+  const url = new URL(opts.mqttUrl);
+  const port = url.port === '' ? 8883 : Number(url.port);
+  const seed = opts.seed ?? 1;
+  const log = opts.log ?? 'silent';
+  const caPem = await readFile(opts.caCertPath, 'utf8');
+  const deviceIds = Array.from({ length: opts.count }, (_, i) => simulatedDeviceId(i));
+  const agents: Agent[] = [];
+  const fleetLog = createLogger(log, { component: 'simulator' });
+
+  for (let i = 0; i < deviceIds.length; i += START_BATCH) {
+    const batch = deviceIds.slice(i, i + START_BATCH);
+    const started = await Promise.all(
+      batch.map(async (deviceId, j) => {
+        const dir = join(opts.identityDir, deviceId);
+        await ensureDeviceIdentity(opts.ca, dir, deviceId);
+        const deviceSeed = seed * 100_003 + i + j;
+        const config = parseAgentConfig(
+          {
+            deviceId,
+            region: 'local',
+            endpoint: url.hostname,
+            port,
+            certPath: 'cert.pem',
+            keyPath: 'key.pem',
+            dataDir: 'data',
+            logLevel: log,
+            ...(opts.heartbeatIntervalSec === undefined
+              ? {}
+              : { heartbeatIntervalSec: opts.heartbeatIntervalSec }),
+          },
+          dir,
+        );
+        const [cert, key] = await Promise.all([
+          readFile(config.certPath, 'utf8'),
+          readFile(config.keyPath, 'utf8'),
+        ]);
+        const agent = new Agent({
+          config,
+          identity: { cert, key, ca: caPem },
+          host: simulatedHost(deviceId, deviceSeed),
+          modules: opts.modules?.(deviceId, deviceSeed) ?? [],
+          logger: createLogger(log, { deviceId }),
+        });
+        await agent.start();
+        return agent;
+      }),
+    );
+    agents.push(...started);
+    await Promise.all(
+      started.map((agent) =>
+        agent.waitConnected(opts.connectTimeoutMs ?? 10_000).catch((err) =>
+          fleetLog.warn('simulated device not connected yet; it keeps retrying', {
+            deviceId: agent.deviceId,
+            error: errorMessage(err),
+          }),
+        ),
+      ),
+    );
+  }
+  fleetLog.info('simulated fleet started', {
+    count: agents.length,
+    online: agents.filter((a) => a.isConnected()).length,
+  });
+
+  return {
+    deviceIds,
+    agents,
+    stop: async () => {
+      await Promise.all(agents.map((agent) => agent.stop()));
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * fleet-agent: runs the device agent on this machine, with real collectors.
+ */
+import { Command } from 'commander';
+import { Agent } from '#agent/agent.ts';
+import { ConfigError, loadAgentConfig } from '#agent/config.ts';
+import { InventoryModule, realCollectors } from '#agent/inventory/index.ts';
+import { AGENT_VERSION } from '#agent/version.ts';
+
+async function run(opts: { config: string }): Promise<void> {
+  const config = await loadAgentConfig(opts.config);
+  // Inventory interval comes from the policy (inventoryIntervalSec); collectors read the real host.
+  const agent = new Agent({ config, modules: [new InventoryModule({ collectors: realCollectors() })] });
+  agent.logger.info('agent starting', {
+    version: AGENT_VERSION,
+    endpoint: `${config.endpoint}:${config.port}`,
+    region: config.region,
+    dataDir: config.dataDir,
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      agent.logger.warn('second signal: exiting without a clean stop', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    agent.logger.info('stopping', { signal });
+    agent.stop().then(
+      () => {
+        agent.logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        agent.logger.error('stop failed', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await agent.start();
+}
+
+const program = new Command('fleet-agent')
+  .description(
+    'The fleetpulse device agent: heartbeats, store-and-forward, commands, over MQTT with mutual TLS.',
+  )
+  .version(AGENT_VERSION)
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run the agent in the foreground until SIGINT/SIGTERM')
+  .requiredOption('-c, --config <path>', 'agent.json (as written by `fleetctl devices register`)')
+  .action(run);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(
+    `fleet-agent: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`,
+  );
+  process.exitCode = 1;
+}

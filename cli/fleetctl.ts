@@ -1,0 +1,210 @@
+/**
+ * fleetctl: the operator's CLI. Registers devices (local cloud or AWS IoT) and reads the fleet
+ * through the operator API.
+ */
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { AGENT_VERSION } from '#agent/version.ts';
+import { isDeviceId } from '#protocol/topics.ts';
+import { type ApiTarget, type DeviceView, getDevice, listDevices } from './api-client.ts';
+import { ago, table, text } from './format.ts';
+import { findLocalCloudDir, readLocalEndpoints } from './local-cloud.ts';
+import { assertNewDeviceFolder, DEFAULT_DEVICE_POLICY, registerAws, registerLocal } from './register.ts';
+
+const deviceIdArg = (value: string): string => {
+  if (!isDeviceId(value)) {
+    throw new InvalidArgumentError(
+      'must be 1-128 characters of A-Z a-z 0-9 _ - and start with a letter or digit',
+    );
+  }
+  return value;
+};
+
+async function apiTarget(opts: { apiUrl?: string; token?: string; localCloud?: string }): Promise<ApiTarget> {
+  const apiUrl = opts.apiUrl ?? process.env.FLEETPULSE_API_URL;
+  const token = opts.token ?? process.env.FLEETPULSE_API_TOKEN;
+  if (apiUrl && token) return { apiUrl, token };
+  const dir = await findLocalCloudDir(opts.localCloud);
+  if (dir === undefined) {
+    throw new Error(
+      'no API given (--api-url/--token or FLEETPULSE_API_URL/FLEETPULSE_API_TOKEN) and no local cloud running (npm start)',
+    );
+  }
+  const endpoints = await readLocalEndpoints(dir);
+  return { apiUrl: apiUrl ?? endpoints.apiUrl, token: token ?? endpoints.apiToken };
+}
+
+const DEVICE_COLUMNS = [
+  'DEVICE',
+  'STATUS',
+  'PLATFORM',
+  'HOSTNAME',
+  'AGENT',
+  'POLICY',
+  'SESSIONS',
+  'RTT',
+  'LAST SEEN',
+];
+
+function deviceRow(d: DeviceView): string[] {
+  const connectivity = d.connectivity as { rttMs?: number | null } | undefined;
+  return [
+    d.deviceId,
+    text(d.status),
+    text(d.platform),
+    text(d.hostname),
+    text(d.agentVersion),
+    text(d.policyVersion),
+    Array.isArray(d.sessions) ? String(d.sessions.length) : '-',
+    typeof connectivity?.rttMs === 'number' ? `${connectivity.rttMs}ms` : '-',
+    ago(d.lastSeenAt),
+  ];
+}
+
+function apiOptions(command: Command): Command {
+  return command
+    .option('--api-url <url>', 'operator API base URL (default: the local cloud, or FLEETPULSE_API_URL)')
+    .option('--token <token>', 'API bearer token (default: the local cloud, or FLEETPULSE_API_TOKEN)')
+    .option('--local-cloud <dir>', 'local cloud folder holding endpoints.json (default: ./.local-cloud)')
+    .option('--json', 'print JSON instead of a table');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('fleetctl')
+    .description('Operate a fleetpulse fleet: register devices, list them, inspect one.')
+    .version(AGENT_VERSION)
+    .showHelpAfterError();
+
+  const devices = program.command('devices').description('register and inspect devices');
+
+  devices
+    .command('register')
+    .description('create a device identity and write <dir>/{cert.pem,key.pem,agent.json}')
+    .argument('<id>', 'device id (= IoT thing name = MQTT client id = certificate CN)', deviceIdArg)
+    .requiredOption('--out <dir>', 'folder to write the identity and agent.json to')
+    .addOption(
+      new Option(
+        '--target <target>',
+        'where the device connects (default: local when .local-cloud/endpoints.json exists, else aws)',
+      ).choices(['local', 'aws']),
+    )
+    .option('--region <region>', 'AWS region of the IoT endpoint (aws: default AWS_REGION; local: "local")')
+    .option(
+      '--policy <name>',
+      'IoT policy to attach (aws); the stack exports its name as the FleetPulseDevicePolicy output',
+      DEFAULT_DEVICE_POLICY,
+    )
+    .option(
+      '--local-cloud <dir>',
+      'local cloud folder holding endpoints.json and ca/ (default: ./.local-cloud)',
+    )
+    .option('--force', 'replace an existing agent.json in --out')
+    .action(
+      async (
+        id: string,
+        opts: {
+          out: string;
+          target?: 'local' | 'aws';
+          region?: string;
+          policy: string;
+          localCloud?: string;
+          force?: boolean;
+        },
+      ) => {
+        const out = resolve(opts.out);
+        const force = opts.force ?? false;
+        await assertNewDeviceFolder(out, force);
+        const localDir = await findLocalCloudDir(opts.localCloud);
+        if (opts.localCloud !== undefined && localDir === undefined) {
+          throw new Error(`no endpoints.json in ${resolve(opts.localCloud)}; is the local cloud running?`);
+        }
+        const target = opts.target ?? (localDir === undefined ? 'aws' : 'local');
+        if (target === 'local') {
+          if (localDir === undefined)
+            throw new Error('no local cloud found (.local-cloud/endpoints.json); start it with `npm start`');
+          const device = await registerLocal({
+            deviceId: id,
+            out,
+            localCloudDir: localDir,
+            region: opts.region ?? 'local',
+            force,
+          });
+          console.log(
+            `registered ${id} with the local cloud (${device.config.endpoint}:${device.config.port})`,
+          );
+        } else {
+          const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+          if (!region) throw new Error('--region is required for --target aws (or set AWS_REGION)');
+          const device = await registerAws({
+            deviceId: id,
+            out,
+            region,
+            policyName: opts.policy,
+            force,
+            log: (line) => console.error(line),
+          });
+          console.log(`registered ${id} in ${region} (${device.config.endpoint}:8883)`);
+        }
+        console.log(`run it with: npx fleet-agent run --config ${resolve(out, 'agent.json')}`);
+      },
+    );
+
+  apiOptions(
+    devices
+      .command('list')
+      .description('list devices with their presence and last heartbeat')
+      .addOption(
+        new Option('--status <status>', 'only devices in this state').choices(['online', 'offline']),
+      ),
+  ).action(
+    async (opts: {
+      status?: string;
+      json?: boolean;
+      apiUrl?: string;
+      token?: string;
+      localCloud?: string;
+    }) => {
+      const items = await listDevices(await apiTarget(opts), {
+        ...(opts.status ? { status: opts.status } : {}),
+      });
+      if (opts.json) return console.log(JSON.stringify(items, null, 2));
+      console.log(items.length === 0 ? 'no devices' : table(DEVICE_COLUMNS, items.map(deviceRow)));
+    },
+  );
+
+  apiOptions(
+    devices.command('get').description('show one device').argument('<id>', 'device id', deviceIdArg),
+  ).action(
+    async (id: string, opts: { json?: boolean; apiUrl?: string; token?: string; localCloud?: string }) => {
+      const device = await getDevice(await apiTarget(opts), id);
+      if (opts.json) return console.log(JSON.stringify(device, null, 2));
+      console.log(table(DEVICE_COLUMNS, [deviceRow(device)]));
+      const sessions = Array.isArray(device.sessions)
+        ? (device.sessions as Array<Record<string, unknown>>)
+        : [];
+      if (sessions.length > 0) {
+        console.log(
+          `\n${table(
+            ['SESSION', 'USER', 'STATE'],
+            sessions.map((s) => [text(s.id), text(s.user), text(s.state)]),
+          )}`,
+        );
+      }
+      const details = Object.entries(device).filter(([k]) => !['sessions'].includes(k));
+      console.log(`\n${details.map(([k, v]) => `${k}: ${text(v)}`).join('\n')}`);
+    },
+  );
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    console.error(`fleetctl: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,553 @@
+/**
+ * Applying inventory reports to the stored state — correct under at-least-once, unordered delivery
+ * without transactions.
+ *
+ * The state is a set of small shard items plus one small `meta` item naming, per shard, which of its
+ * two slots holds the current version (double buffering). Applying a report:
+ *   1. archive the raw frame in S3 (deterministic key: a retry overwrites);
+ *   2. read meta and the shards of the touched sections, merge, re-cut into shards;
+ *   3. put the change summary, conditional on "absent or same report" — this claims the sequence, so
+ *      two different reports can never both write under it;
+ *   4. put each changed shard into the slot the current meta does NOT point at, conditional on that
+ *      slot holding an older generation (or this same report's write, for a retry) — so a write can
+ *      never land on a slot a committed meta points at;
+ *   5. flip meta with a compare-and-set on the generation it was computed from — the commit point;
+ *   6. apply diffs that were waiting for this version.
+ * Readers read meta, then the slots it names, and check each slot still holds the named generation
+ * (else re-read): always one consistent version. Nothing is deleted on the way: a superseded version
+ * sits in the other slot until the next change of that shard overwrites it, which costs one write
+ * instead of a put plus a delete. A crash before 5 leaves slot writes nobody points at; the retry
+ * rewrites them identically and flips. A crash after 5 leaves nothing to repair but waiting diffs,
+ * which every later report (and the retry, a duplicate) drains.
+ */
+import { createHash } from 'node:crypto';
+import { ProtocolError } from '#lambdas/commons/errors.ts';
+import { decodeFramed } from '#protocol/encoding.ts';
+import { type JsonObject, type Report, ReportSchema, SECTION_NAMES } from '#protocol/inventory.ts';
+import { applyMergePatch } from '#protocol/merge-patch.ts';
+import { type Decision, decideReport, type ReportPosition } from './decide.ts';
+import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
+import { archiveKey, changeSk, epochTag, META_SK, PENDING_PREFIX, pendingSk, shardSk } from './keys.ts';
+import { requestResync } from './resync.ts';
+import {
+  assembleEntries,
+  buildShards,
+  chooseShardCount,
+  decodeManifest,
+  encodeManifest,
+  genOf,
+  isJsonObject,
+  parseShard,
+  sectionBytes,
+  slotOf,
+  versionOf,
+} from './shards.ts';
+import {
+  archiveReport,
+  deleteItems,
+  getMeta,
+  type MetaItem,
+  putIf,
+  putItems,
+  queryPrefix,
+  readArchivedReport,
+  readShards,
+  type ShardItem,
+  StaleReadError,
+} from './store.ts';
+import { type SectionChange, summarizeSectionChange } from './summary.ts';
+
+/** A section larger than this (serialized) is refused: it would not fit the shard limits. */
+export const MAX_SECTION_BYTES = 512 * 1024;
+/**
+ * A slot written by a newer generation that never committed belongs to an apply still in flight —
+ * unless it is older than any apply can run (Lambda timeout 30 s): then its writer is dead.
+ */
+export const ABANDONED_SLOT_MS = 2 * 60_000;
+/** Pending diffs are kept at most this long (TTL clean-up only; the logic never relies on it). */
+const PENDING_TTL_SEC = 30 * 24 * 3600;
+
+export interface ChangeItem {
+  readonly deviceId: string;
+  readonly sk: string;
+  readonly epoch: string;
+  readonly seq: number;
+  readonly kind: 'full' | 'diff';
+  readonly baseSeq?: number;
+  readonly receivedAt: number;
+  readonly collectedAt: number;
+  readonly agentVersion: string;
+  /** Identifies the report content: a different report claiming the same sequence is refused. */
+  readonly digest: string;
+  readonly sections: Partial<Record<string, SectionChange>>;
+  readonly collectorErrors?: readonly { section: string; reason: string }[];
+}
+
+export interface PendingItem {
+  readonly deviceId: string;
+  readonly sk: string;
+  readonly epoch: string;
+  readonly seq: number;
+  readonly baseSeq: number;
+  readonly receivedAt: number;
+  /** When the cloud started holding it: the gap grace period counts from here, not from publish time. */
+  readonly heldAt: number;
+  readonly archiveKey: string;
+  readonly expiresAt: number;
+}
+
+/** A report to apply, with what the broker told us about it. */
+export interface IncomingReport {
+  readonly report: Report;
+  readonly receivedAt: number;
+  readonly archiveKey: string;
+}
+
+export type ReportOutcome = 'applied' | 'duplicate' | 'stale' | 'held' | 'wrong-base';
+
+export interface IngestResult {
+  readonly outcome: ReportOutcome;
+  /** Sequences applied by this call: the report itself and any waiting diffs it unblocked. */
+  readonly appliedSeqs: readonly number[];
+  /** DynamoDB write units this call consumed (shards, change, meta, deletes, pending). */
+  readonly writeUnits: number;
+  readonly readUnits: number;
+}
+
+export interface ApplyPlan {
+  readonly deviceId: string;
+  readonly previous: MetaItem | undefined;
+  readonly meta: MetaItem;
+  readonly shardItems: readonly ShardItem[];
+  readonly change: ChangeItem;
+}
+
+/**
+ * Refuses content the store cannot represent, before anything is written: object values may not be
+ * null in a full report (a merge patch could never reproduce them), and sections have a size limit.
+ */
+export function checkReportContent(report: Report): void {
+  const sections = report.kind === 'full' ? report.sections : report.patches;
+  for (const [name, content] of Object.entries(sections)) {
+    if (!content) continue;
+    if (sectionBytes(content) > MAX_SECTION_BYTES) {
+      throw new ProtocolError(`section ${name} is larger than ${MAX_SECTION_BYTES} bytes`);
+    }
+    if (report.kind === 'full') {
+      const path = findNull(content, [name]);
+      if (path) throw new ProtocolError(`full report has null at ${path.join('.')}; omit absent values`);
+    }
+  }
+}
+
+function findNull(value: JsonObject, path: string[]): string[] | undefined {
+  for (const [key, v] of Object.entries(value)) {
+    if (v === null) return [...path, key];
+    if (isJsonObject(v)) {
+      const found = findNull(v, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The whole path for one valid report: archive, apply (or hold, or drop), then unblock waiting diffs. */
+export async function ingestReport(
+  deps: InventoryDeps,
+  input: { deviceId: string; report: Report; raw: Uint8Array; receivedAt: number },
+): Promise<IngestResult> {
+  const { deviceId, report } = input;
+  checkReportContent(report);
+  const key = archiveKey(deviceId, report.epoch, report.seq);
+  await archiveReport(deps, key, input.raw);
+  const meter = new CapacityMeter();
+  const appliedSeqs: number[] = [];
+  const outcome = await settleReport(
+    deps,
+    deviceId,
+    { report, receivedAt: input.receivedAt, archiveKey: key },
+    meter,
+    appliedSeqs,
+  );
+  await drainPending(deps, deviceId, meter, appliedSeqs);
+  return { outcome, appliedSeqs, writeUnits: meter.writeUnits, readUnits: meter.readUnits };
+}
+
+const positionOf = (r: IncomingReport): ReportPosition => ({
+  kind: r.report.kind,
+  epoch: r.report.epoch,
+  seq: r.report.seq,
+  ...(r.report.kind === 'diff' ? { baseSeq: r.report.baseSeq } : {}),
+  receivedAt: r.receivedAt,
+});
+
+/** Decides and acts on one report, re-deciding whenever a concurrent writer moved the state first. */
+export async function settleReport(
+  deps: InventoryDeps,
+  deviceId: string,
+  incoming: IncomingReport,
+  meter: CapacityMeter,
+  appliedSeqs: number[] = [],
+): Promise<ReportOutcome> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const meta = await getMeta(deps, deviceId, meter);
+    const decision: Decision = decideReport(meta, positionOf(incoming));
+    switch (decision.action) {
+      case 'apply': {
+        let plan: ApplyPlan;
+        try {
+          plan = await planApply(deps, deviceId, incoming, meta, decision.newEpoch, meter);
+        } catch (err) {
+          if (err instanceof StaleReadError) continue;
+          throw err;
+        }
+        await claimChange(deps, plan, meter);
+        if (!(await writeShards(deps, plan, meter))) {
+          await contentionPause(attempt);
+          continue;
+        }
+        if (!(await flipMeta(deps, plan, meter))) continue;
+        appliedSeqs.push(incoming.report.seq);
+        return 'applied';
+      }
+      case 'duplicate':
+        return 'duplicate';
+      case 'stale':
+        return 'stale';
+      case 'hold':
+        await holdDiff(deps, deviceId, incoming, meter);
+        return 'held';
+      case 'wrong-base':
+        await requestResync(
+          deps,
+          deviceId,
+          {
+            reason: `diff ${incoming.report.seq} applies on ${positionOf(incoming).baseSeq}, but the stored history has ${meta?.seq}`,
+            deviceEpoch: incoming.report.epoch,
+            storedSeq: meta?.epoch === incoming.report.epoch ? meta.seq : null,
+          },
+          meter,
+        );
+        return 'wrong-base';
+    }
+  }
+  throw new Error(`inventory of ${deviceId} kept moving while applying ${incoming.report.seq}; retry`);
+}
+
+interface OldSection {
+  readonly content: JsonObject;
+  /** Shard data by index ('' = empty shard). */
+  readonly shards: readonly string[];
+}
+
+async function readSections(
+  deps: InventoryDeps,
+  meta: MetaItem,
+  sections: readonly string[],
+  meter?: CapacityMeter,
+): Promise<Map<string, OldSection>> {
+  const wanted: { section: string; idx: number; sk: string; gen: number }[] = [];
+  const manifests = new Map<string, number>();
+  for (const section of sections) {
+    const encoded = meta.manifest[section];
+    if (encoded === undefined) continue;
+    const m = decodeManifest(encoded);
+    manifests.set(section, m.n);
+    m.versions.forEach((v, idx) => {
+      if (v !== undefined) wanted.push({ section, idx, sk: shardSk(section, idx, slotOf(v)), gen: genOf(v) });
+    });
+  }
+  const data = await readShards(deps, meta.deviceId, wanted, meter);
+  const result = new Map<string, OldSection>();
+  for (const [section, n] of manifests) {
+    const shards = Array.from({ length: n }, () => '');
+    for (const w of wanted) if (w.section === section) shards[w.idx] = data.get(w.sk) ?? '';
+    result.set(section, {
+      content: assembleEntries(shards.flatMap((s) => (s ? parseShard(s) : []))),
+      shards,
+    });
+  }
+  return result;
+}
+
+/** The current content of the given sections (all when omitted), as one consistent snapshot. */
+export async function readState(
+  deps: InventoryDeps,
+  meta: MetaItem,
+  sections?: readonly string[],
+  meter?: CapacityMeter,
+): Promise<Record<string, JsonObject>> {
+  const names = sections ?? Object.keys(meta.manifest);
+  const old = await readSections(deps, meta, names, meter);
+  return Object.fromEntries([...old].map(([name, s]) => [name, s.content]));
+}
+
+const reportDigest = (report: Report): string =>
+  createHash('sha256').update(JSON.stringify(report)).digest('base64url').slice(0, 16);
+
+/** Step 2: everything the apply will write, computed from the version `previous` (pure apart from reads). */
+export async function planApply(
+  deps: InventoryDeps,
+  deviceId: string,
+  incoming: IncomingReport,
+  previous: MetaItem | undefined,
+  newEpoch: boolean,
+  meter?: CapacityMeter,
+): Promise<ApplyPlan> {
+  const { report } = incoming;
+  const tag = epochTag(report.epoch);
+  const now = deps.now();
+  const sameEpoch = previous !== undefined && previous.epoch === report.epoch;
+  const toRead =
+    report.kind === 'diff' ? Object.keys(report.patches) : previous ? Object.keys(previous.manifest) : [];
+  const old = previous ? await readSections(deps, previous, toRead, meter) : new Map<string, OldSection>();
+
+  const next = new Map<string, JsonObject | undefined>();
+  if (report.kind === 'diff') {
+    for (const [name, patch] of Object.entries(report.patches)) {
+      if (patch) next.set(name, applyMergePatch(old.get(name)?.content ?? {}, patch));
+    }
+  } else {
+    const failed = new Set(report.errors.map((e) => e.section));
+    for (const name of SECTION_NAMES) {
+      const content = report.sections[name];
+      const kept = old.get(name)?.content;
+      if (content) next.set(name, content);
+      else if (failed.has(name) && kept) next.set(name, kept);
+      else if (kept) next.set(name, undefined);
+    }
+  }
+
+  const gen = (previous?.gen ?? 0) + 1;
+  const digest = reportDigest(report);
+  const manifest: Record<string, string> = report.kind === 'diff' && previous ? { ...previous.manifest } : {};
+  const shardItems: ShardItem[] = [];
+  const sections: Record<string, SectionChange> = {};
+  for (const [name, content] of next) {
+    const summary = summarizeSectionChange(old.get(name)?.content, content);
+    if (summary) sections[name] = summary;
+    if (content === undefined) {
+      // Slots of a removed section are left as they are: inert, and reused if it comes back.
+      delete manifest[name];
+      continue;
+    }
+    if (sectionBytes(content) > MAX_SECTION_BYTES) {
+      throw new ProtocolError(`section ${name} would grow beyond ${MAX_SECTION_BYTES} bytes`);
+    }
+    // Whatever the epoch, the slots the current meta points at are off limits to this write.
+    const current =
+      previous?.manifest[name] !== undefined ? decodeManifest(previous.manifest[name]) : undefined;
+    const reusable = sameEpoch ? current : undefined;
+    const n = chooseShardCount(sectionBytes(content), reusable?.n);
+    const oldShards = old.get(name)?.shards;
+    const versions = buildShards(content, n).map((data, idx) => {
+      if (data === '') return undefined;
+      if (reusable && reusable.n === n && oldShards?.[idx] === data) return reusable.versions[idx];
+      const live = current?.versions[idx];
+      const slot = live === undefined ? 0 : 1 - slotOf(live);
+      shardItems.push({ deviceId, sk: shardSk(name, idx, slot), data, g: gen, d: digest, writtenAt: now });
+      return versionOf(gen, slot);
+    });
+    manifest[name] = encodeManifest({ n, versions });
+  }
+
+  const epochStartedAt = newEpoch || !previous ? incoming.receivedAt : previous.epochStartedAt;
+  const meta: MetaItem = {
+    deviceId,
+    sk: META_SK,
+    epoch: report.epoch,
+    epochTag: tag,
+    epochStartedAt,
+    gen,
+    seq: report.seq,
+    collectedAt: report.collectedAt,
+    receivedAt: incoming.receivedAt,
+    agentVersion: report.agentVersion,
+    manifest,
+    updatedAt: now,
+  };
+  const change: ChangeItem = {
+    deviceId,
+    sk: changeSk(epochStartedAt, tag, report.seq),
+    epoch: report.epoch,
+    seq: report.seq,
+    kind: report.kind,
+    ...(report.kind === 'diff' ? { baseSeq: report.baseSeq } : {}),
+    receivedAt: incoming.receivedAt,
+    collectedAt: report.collectedAt,
+    agentVersion: report.agentVersion,
+    digest,
+    sections,
+    ...(report.errors.length > 0 ? { collectorErrors: report.errors } : {}),
+  };
+  return { deviceId, previous, meta, shardItems, change };
+}
+
+/** Step 3: the change summary, which also claims the sequence for this report's content. */
+export async function claimChange(
+  deps: InventoryDeps,
+  plan: ApplyPlan,
+  meter?: CapacityMeter,
+): Promise<void> {
+  const claimed = await putIf(
+    deps,
+    plan.change as unknown as Record<string, unknown>,
+    {
+      ConditionExpression: 'attribute_not_exists(sk) OR digest = :d',
+      ExpressionAttributeValues: { ':d': plan.change.digest },
+    },
+    meter,
+  );
+  if (!claimed) {
+    throw new ProtocolError(
+      `report ${plan.change.seq} of epoch ${plan.change.epoch} differs from the report already accepted with that sequence`,
+    );
+  }
+}
+
+/**
+ * Step 4: each changed shard into its free slot. The condition admits a slot holding a generation
+ * at or below the base (superseded), this same write (a retry), or an abandoned write; false when a
+ * concurrent apply holds a slot — the caller re-reads and re-decides.
+ */
+export async function writeShards(
+  deps: InventoryDeps,
+  plan: ApplyPlan,
+  meter?: CapacityMeter,
+): Promise<boolean> {
+  const baseGen = plan.previous?.gen ?? 0;
+  const results = await Promise.all(
+    plan.shardItems.map((item) =>
+      putIf(
+        deps,
+        item as unknown as Record<string, unknown>,
+        {
+          ConditionExpression:
+            'attribute_not_exists(g) OR g <= :base OR (g = :g AND d = :d) OR writtenAt < :abandoned',
+          ExpressionAttributeValues: {
+            ':base': baseGen,
+            ':g': item.g,
+            ':d': item.d,
+            ':abandoned': deps.now() - ABANDONED_SLOT_MS,
+          },
+        },
+        meter,
+      ),
+    ),
+  );
+  return results.every(Boolean);
+}
+
+/** Step 5, the commit point: compare-and-set on the generation the plan was computed from. */
+export function flipMeta(deps: InventoryDeps, plan: ApplyPlan, meter?: CapacityMeter): Promise<boolean> {
+  const prev = plan.previous;
+  return putIf(
+    deps,
+    plan.meta as unknown as Record<string, unknown>,
+    prev
+      ? { ConditionExpression: 'gen = :g', ExpressionAttributeValues: { ':g': prev.gen } }
+      : { ConditionExpression: 'attribute_not_exists(sk)' },
+    meter,
+  );
+}
+
+const contentionPause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** attempt)));
+
+async function holdDiff(
+  deps: InventoryDeps,
+  deviceId: string,
+  incoming: IncomingReport,
+  meter: CapacityMeter,
+): Promise<void> {
+  const { report } = incoming;
+  if (report.kind !== 'diff') return;
+  const item: PendingItem = {
+    deviceId,
+    sk: pendingSk(epochTag(report.epoch), report.baseSeq, report.seq),
+    epoch: report.epoch,
+    seq: report.seq,
+    baseSeq: report.baseSeq,
+    receivedAt: incoming.receivedAt,
+    heldAt: deps.now(),
+    archiveKey: incoming.archiveKey,
+    expiresAt: Math.floor(deps.now() / 1000) + PENDING_TTL_SEC,
+  };
+  await putItems(deps, [item as unknown as Record<string, unknown>], meter);
+}
+
+/**
+ * Applies (or drops) diffs that were waiting for a base, until none can make progress. Called after
+ * every report, so a diff held while its base was being applied concurrently is never stranded: one
+ * of the two writers always sees the other's write. A diff that waits longer than the grace period
+ * makes the cloud ask for a full report.
+ */
+export async function drainPending(
+  deps: InventoryDeps,
+  deviceId: string,
+  meter: CapacityMeter = new CapacityMeter(),
+  appliedSeqs: number[] = [],
+): Promise<void> {
+  for (let round = 0; round < 10_000; round++) {
+    const pending = await queryPrefix<PendingItem>(deps, deviceId, PENDING_PREFIX, meter);
+    if (pending.length === 0) return;
+    const meta = await getMeta(deps, deviceId, meter);
+    let progressed = false;
+    const waiting: PendingItem[] = [];
+    for (const item of pending) {
+      const decision = decideReport(meta, { kind: 'diff', ...item });
+      if (decision.action === 'hold') {
+        waiting.push(item);
+        continue;
+      }
+      if (decision.action === 'apply') {
+        const raw = await readArchivedReport(deps, item.archiveKey);
+        const report = ReportSchema.parse(decodeFramed(raw));
+        let outcome: ReportOutcome | undefined;
+        try {
+          outcome = await settleReport(
+            deps,
+            deviceId,
+            { report, receivedAt: item.receivedAt, archiveKey: item.archiveKey },
+            meter,
+            appliedSeqs,
+          );
+        } catch (err) {
+          // A held diff that turns out to conflict is dropped; the device resyncs through the gap logic.
+          if (!(err instanceof ProtocolError)) throw err;
+        }
+        if (outcome === 'held') continue;
+      } else if (decision.action === 'wrong-base') {
+        await requestResync(
+          deps,
+          deviceId,
+          {
+            reason: `diff ${item.seq} applies on ${item.baseSeq}, but the stored history has ${meta?.seq}`,
+            deviceEpoch: item.epoch,
+            storedSeq: meta?.epoch === item.epoch ? meta.seq : null,
+          },
+          meter,
+        );
+      }
+      await deleteItems(deps, deviceId, [item.sk], meter);
+      progressed = true;
+      break;
+    }
+    if (!progressed) {
+      const overdue = waiting.find((p) => deps.now() - p.heldAt >= settingsOf(deps).gapGraceMs);
+      if (overdue) {
+        await requestResync(
+          deps,
+          deviceId,
+          {
+            reason: `diff ${overdue.seq} has waited for its base ${overdue.baseSeq} since ${new Date(overdue.heldAt).toISOString()}`,
+            deviceEpoch: overdue.epoch,
+            storedSeq: meta?.epoch === overdue.epoch ? meta.seq : null,
+          },
+          meter,
+        );
+      }
+      return;
+    }
+  }
+}

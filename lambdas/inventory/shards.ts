@@ -1,0 +1,137 @@
+/**
+ * How a section is cut into small items so that a diff rewrites only what it touches.
+ *
+ * A section is flattened into entries: objects larger than SPLIT_ABOVE_BYTES are split into their
+ * children, recursively, so an entry is typically one collection item (a package, a service) or one
+ * small value. Entries are spread over `n` shards by a hash of their path. Everything here is a pure
+ * function of the content (and of the previous shard count), so two writers of the same version
+ * produce byte-identical shards under the same keys — which is what makes the writes retry-safe.
+ */
+
+import { ProtocolError } from '#lambdas/commons/errors.ts';
+import type { JsonObject } from '#protocol/inventory.ts';
+
+export type Entry = readonly [path: readonly string[], value: unknown];
+
+/** Objects larger than this (serialized) are split into their children. */
+export const SPLIT_ABOVE_BYTES = 512;
+/** Average shard payload we aim for: well under 1 KB, DynamoDB's write unit. */
+export const SHARD_TARGET_BYTES = 600;
+export const MAX_SHARDS_PER_SECTION = 1024;
+/** DynamoDB items max out at 400 KB; keep head room for keys and attribute names. */
+export const MAX_SHARD_BYTES = 350 * 1024;
+
+export const isJsonObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+
+export function sectionEntries(content: JsonObject): Entry[] {
+  const entries: Entry[] = [];
+  const walk = (obj: JsonObject, path: readonly string[]): void => {
+    for (const [key, value] of Object.entries(obj)) {
+      const p = [...path, key];
+      if (isJsonObject(value) && Object.keys(value).length > 0 && jsonBytes(value) > SPLIT_ABOVE_BYTES) {
+        walk(value, p);
+      } else {
+        entries.push([p, value]);
+      }
+    }
+  };
+  walk(content, []);
+  return entries;
+}
+
+export function assembleEntries(entries: Iterable<Entry>): JsonObject {
+  const root: JsonObject = {};
+  for (const [path, value] of entries) {
+    let node = root;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (isJsonObject(next)) {
+        node = next;
+      } else {
+        const created: JsonObject = {};
+        node[key] = created;
+        node = created;
+      }
+    }
+    const last = path[path.length - 1];
+    if (last !== undefined) node[last] = value;
+  }
+  return root;
+}
+
+/** FNV-1a, 32 bit: stable across processes and versions, unlike anything seeded. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+const pathKey = (path: readonly string[]): string => path.join('\u0000');
+
+const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * Shard count for a section of `bytes`. The previous count is kept while it stays reasonable, so a
+ * section growing by one package does not reshuffle (and rewrite) all its shards.
+ */
+export function chooseShardCount(bytes: number, previous?: number): number {
+  const target = Math.max(1, Math.ceil(bytes / SHARD_TARGET_BYTES));
+  if (previous !== undefined && previous >= target * 0.75 && previous <= target * 4) return previous;
+  return Math.min(MAX_SHARDS_PER_SECTION, pow2AtLeast(target));
+}
+
+/** The section cut into `n` shards; '' marks an empty shard (no item is stored for it). */
+export function buildShards(content: JsonObject, n: number): string[] {
+  const buckets: Entry[][] = Array.from({ length: n }, () => []);
+  for (const entry of sectionEntries(content)) {
+    buckets[fnv1a(pathKey(entry[0])) % n]?.push(entry);
+  }
+  return buckets.map((bucket) => {
+    if (bucket.length === 0) return '';
+    bucket.sort((a, b) => (pathKey(a[0]) < pathKey(b[0]) ? -1 : 1));
+    const data = JSON.stringify(bucket);
+    if (Buffer.byteLength(data, 'utf8') > MAX_SHARD_BYTES) {
+      throw new ProtocolError(`an inventory value at ${bucket[0]?.[0].join('.')} is too large to store`);
+    }
+    return data;
+  });
+}
+
+export function parseShard(data: string): Entry[] {
+  return JSON.parse(data) as Entry[];
+}
+
+export function sectionBytes(content: JsonObject): number {
+  return jsonBytes(content);
+}
+
+/**
+ * Per section: the shard count and, per shard, which version holds it — `gen * 2 + slot` (the
+ * generation that wrote it and the slot it lives in), undefined for an empty shard. Encoded compactly
+ * (`n|v36,v36,,...`) because the meta item is rewritten on every report and DynamoDB bills it by size.
+ */
+export interface SectionManifest {
+  readonly n: number;
+  readonly versions: readonly (number | undefined)[];
+}
+
+export const versionOf = (gen: number, slot: number): number => gen * 2 + slot;
+export const genOf = (version: number): number => Math.floor(version / 2);
+export const slotOf = (version: number): number => version % 2;
+
+export function encodeManifest(m: SectionManifest): string {
+  return `${m.n}|${m.versions.map((v) => (v === undefined ? '' : v.toString(36))).join(',')}`;
+}
+
+export function decodeManifest(text: string): SectionManifest {
+  const [nText, list = ''] = text.split('|');
+  const n = Number(nText);
+  const parsed = list.split(',').map((v) => (v === '' ? undefined : Number.parseInt(v, 36)));
+  return { n, versions: Array.from({ length: n }, (_, i) => parsed[i]) };
+}

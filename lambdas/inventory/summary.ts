@@ -1,0 +1,64 @@
+/**
+ * What changed in a section, at the granularity an operator thinks in: a collection item (package,
+ * service, user) or a small value. Large objects are descended into (the same rule that cuts
+ * sections into entries), small ones are reported as a whole.
+ */
+
+import type { JsonObject } from '#protocol/inventory.ts';
+import { jsonEqual } from '#protocol/merge-patch.ts';
+import { isJsonObject, SPLIT_ABOVE_BYTES } from './shards.ts';
+
+/** Each list keeps at most this many keys (the change item must stay small); `more` counts the rest. */
+export const MAX_KEYS_PER_LIST = 25;
+
+export interface SectionChange {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Keys left out of the lists above, per list; absent when nothing was left out. */
+  more?: { added: number; removed: number; changed: number };
+}
+
+const isLarge = (v: unknown): boolean =>
+  isJsonObject(v) && Buffer.byteLength(JSON.stringify(v), 'utf8') > SPLIT_ABOVE_BYTES;
+
+/** Key paths are joined with '/'. Undefined when the section did not change. */
+export function summarizeSectionChange(
+  before: JsonObject | undefined,
+  after: JsonObject | undefined,
+): SectionChange | undefined {
+  const all = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
+  const walk = (b: JsonObject, a: JsonObject, prefix: string): void => {
+    for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+      const path = prefix + key;
+      if (!(key in a)) all.removed.push(path);
+      else if (!(key in b)) all.added.push(path);
+      else {
+        const bv = b[key];
+        const av = a[key];
+        if (jsonEqual(bv, av)) continue;
+        if (isJsonObject(bv) && isJsonObject(av) && (isLarge(bv) || isLarge(av))) walk(bv, av, `${path}/`);
+        else all.changed.push(path);
+      }
+    }
+  };
+  walk(before ?? {}, after ?? {}, '');
+  if (all.added.length + all.removed.length + all.changed.length === 0) {
+    // A section appearing empty or disappearing while empty is still a change of the section set.
+    if ((before === undefined) !== (after === undefined)) return { added: [], removed: [], changed: [] };
+    return undefined;
+  }
+  const cut = (list: string[]): string[] => list.sort().slice(0, MAX_KEYS_PER_LIST);
+  const result: SectionChange = {
+    added: cut(all.added),
+    removed: cut(all.removed),
+    changed: cut(all.changed),
+  };
+  const more = {
+    added: all.added.length - result.added.length,
+    removed: all.removed.length - result.removed.length,
+    changed: all.changed.length - result.changed.length,
+  };
+  if (more.added + more.removed + more.changed > 0) result.more = more;
+  return result;
+}

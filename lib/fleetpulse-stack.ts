@@ -1,0 +1,111 @@
+/**
+ * One region's fleetpulse backend, composed from the wiring: what exists and who may touch it is
+ * declared in wiring/, each concern is built by its own construct, and this stack only connects them.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type FunctionSpec, functions as wiredFunctions } from '#wiring/functions.ts';
+import {
+  type BucketSpec,
+  type QueueSpec,
+  type TableSpec,
+  buckets as wiredBuckets,
+  queues as wiredQueues,
+  tables as wiredTables,
+} from '#wiring/resources.ts';
+import { OperatorApi } from './api.ts';
+import { Archive } from './archive.ts';
+import { FleetFunctions } from './functions.ts';
+import { DeviceIdentity } from './identity.ts';
+import { Ingest } from './ingest.ts';
+import { Observability } from './observability.ts';
+import { Queues } from './queues.ts';
+import { StateTables } from './state.ts';
+
+export interface FleetPulseStackProps extends StackProps {
+  /**
+   * Handlers and their triggers.
+   * @default - wiring/functions.ts `functions`
+   */
+  readonly functions?: Readonly<Record<string, FunctionSpec>>;
+  /**
+   * DynamoDB tables.
+   * @default - wiring/resources.ts `tables`
+   */
+  readonly tables?: Readonly<Record<string, TableSpec>>;
+  /**
+   * S3 buckets.
+   * @default - wiring/resources.ts `buckets`
+   */
+  readonly buckets?: Readonly<Record<string, BucketSpec>>;
+  /**
+   * SQS queues.
+   * @default - wiring/resources.ts `queues`
+   */
+  readonly queues?: Readonly<Record<string, QueueSpec>>;
+  /**
+   * Wiring name of the queue that takes failed device input from rules and asynchronous invocations.
+   * @default 'ingestDeadLetter'
+   */
+  readonly ingestDeadLetterQueue?: string;
+}
+
+export class FleetPulseStack extends Stack {
+  constructor(scope: Construct, id: string, props: FleetPulseStackProps = {}) {
+    super(scope, id, props);
+    const tableSpecs: Readonly<Record<string, TableSpec>> = props.tables ?? wiredTables;
+    const bucketSpecs: Readonly<Record<string, BucketSpec>> = props.buckets ?? wiredBuckets;
+    const queueSpecs: Readonly<Record<string, QueueSpec>> = props.queues ?? wiredQueues;
+    const functionSpecs: Readonly<Record<string, FunctionSpec>> = props.functions ?? wiredFunctions;
+
+    new DeviceIdentity(this, 'Identity');
+    const state = new StateTables(this, 'State', { tables: tableSpecs });
+    const archive = new Archive(this, 'Archive', { buckets: bucketSpecs });
+    const queues = new Queues(this, 'Queues', { queues: queueSpecs });
+
+    const functions = new FleetFunctions(this, 'Functions', {
+      functions: functionSpecs,
+      tables: pair(tableSpecs, state.tables, (spec, resource) => ({ envVar: spec.envVar, resource })),
+      buckets: pair(bucketSpecs, archive.buckets, (spec, resource) => ({ envVar: spec.envVar, resource })),
+      queues: pair(queueSpecs, queues.queues, (spec, resource) => ({ envVar: spec.envVar, resource })),
+    });
+
+    const deadLetterName = props.ingestDeadLetterQueue ?? 'ingestDeadLetter';
+    const deadLetterQueue = queues.queues[deadLetterName];
+    if (deadLetterQueue === undefined) {
+      throw new Error(
+        `FleetPulseStack: ingest dead-letter queue '${deadLetterName}' is not a declared queue`,
+      );
+    }
+    new Ingest(this, 'Ingest', {
+      handlers: functions.handlers,
+      queues: pair(queueSpecs, queues.queues, (spec, queue) => ({ spec, queue })),
+      deadLetterQueue,
+    });
+
+    if (Object.values(functionSpecs).some((spec) => spec.trigger.kind === 'api')) {
+      new OperatorApi(this, 'Api', { handlers: functions.handlers });
+    }
+
+    new Observability(this, 'Observability', {
+      deadLetterQueues: queues.deadLetterQueues,
+      functions: Object.fromEntries(
+        Object.entries(functions.functions).map(([name, fn]) => [name, fn.lambda]),
+      ),
+    });
+  }
+}
+
+/** Pairs each declared spec with the resource built from it. */
+function pair<S, R, T>(
+  specs: Readonly<Record<string, S>>,
+  resources: Readonly<Record<string, R>>,
+  combine: (spec: S, resource: R) => T,
+): Record<string, T> {
+  const paired: Record<string, T> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const resource = resources[name];
+    if (resource !== undefined) paired[name] = combine(spec, resource);
+  }
+  return paired;
+}

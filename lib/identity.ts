@@ -1,0 +1,75 @@
+/**
+ * Device identity: the IoT policy every device certificate is attached to. Thing-name policy variables
+ * confine a device to its own topics, so one stolen certificate cannot read or forge another device's
+ * traffic (the same rule protocol/topics.ts `deviceAcl` enforces in the local broker).
+ */
+import { Aws, CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
+import { Construct } from 'constructs';
+
+export interface DeviceIdentityProps {
+  /**
+   * Name of the IoT policy attached to device certificates.
+   * IoT policies are regional and the stack is one per region, so a fixed name lets
+   * `fleetctl devices register --target aws` attach it without looking up stack outputs.
+   * @default 'FleetPulseDevicePolicy'
+   */
+  readonly policyName?: string;
+}
+
+/** IoT resource names use the thing name the certificate is attached to, never a client-chosen id. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by IoT Core, not by JS.
+const THING = '${iot:Connection.Thing.ThingName}';
+export const DEFAULT_DEVICE_POLICY_NAME = 'FleetPulseDevicePolicy';
+const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
+
+export class DeviceIdentity extends Construct {
+  /** The IoT policy name, to attach to each device certificate at provisioning. */
+  readonly policyName: string;
+
+  constructor(scope: Construct, id: string, props: DeviceIdentityProps = {}) {
+    super(scope, id);
+    this.policyName = props.policyName ?? DEFAULT_DEVICE_POLICY_NAME;
+    if (!Token.isUnresolved(this.policyName) && !POLICY_NAME_PATTERN.test(this.policyName)) {
+      throw new Error(`DeviceIdentity: policyName '${this.policyName}' must match ${POLICY_NAME_PATTERN}`);
+    }
+
+    const iotArn = (resource: string) =>
+      `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const policy = new CfnPolicy(this, 'DevicePolicy', {
+      policyName: this.policyName,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            // The client id must equal the thing name, so a certificate connects as its own device only.
+            Effect: 'Allow',
+            Action: 'iot:Connect',
+            Resource: iotArn(`client/${THING}`),
+          },
+          {
+            // Direct publish and Basic Ingest ($aws/rules/<rule>/...), which skips the broker's charge.
+            Effect: 'Allow',
+            Action: 'iot:Publish',
+            Resource: [iotArn(`topic/dt/fleet/${THING}/*`), iotArn(`topic/$aws/rules/*/dt/fleet/${THING}/*`)],
+          },
+          {
+            Effect: 'Allow',
+            Action: 'iot:Subscribe',
+            Resource: iotArn(`topicfilter/cmd/fleet/${THING}`),
+          },
+          {
+            Effect: 'Allow',
+            Action: 'iot:Receive',
+            Resource: iotArn(`topic/cmd/fleet/${THING}`),
+          },
+        ],
+      },
+    });
+
+    new CfnOutput(this, 'DevicePolicyName', {
+      description: 'IoT policy to attach to every device certificate',
+      value: policy.ref,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Device state: one DynamoDB table per `tables` entry of wiring/resources.ts. On-demand (fleet traffic
+ * is bursty: every agent reports after a patch Tuesday), point-in-time recovery, encrypted at rest.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { TableSpec } from '#wiring/resources.ts';
+import { pascal } from './names.ts';
+
+export interface StateTablesProps {
+  /** Tables to create, by wiring name. */
+  readonly tables: Readonly<Record<string, TableSpec>>;
+  /**
+   * Customer-managed key to encrypt the tables with.
+   * @default - AWS-managed key (aws/dynamodb)
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * What happens to the tables when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+
+export class StateTables extends Construct {
+  /** The tables, by wiring name. */
+  readonly tables: Readonly<Record<string, ITable>>;
+
+  constructor(scope: Construct, id: string, props: StateTablesProps) {
+    super(scope, id);
+    const tables: Record<string, ITable> = {};
+    for (const [name, spec] of Object.entries(props.tables)) {
+      validateTableSpec(name, spec);
+      tables[name] = new Table(this, pascal(name), {
+        partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
+        ...(spec.sortKey === undefined
+          ? {}
+          : { sortKey: { name: spec.sortKey, type: AttributeType.STRING } }),
+        ...(spec.ttlAttribute === undefined ? {} : { timeToLiveAttribute: spec.ttlAttribute }),
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        ...(props.encryptionKey === undefined
+          ? { encryption: TableEncryption.AWS_MANAGED }
+          : { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }),
+        // Device state and change history are the product: never lost to a stack deletion by default.
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    }
+    this.tables = tables;
+  }
+}
+
+function validateTableSpec(name: string, spec: TableSpec): void {
+  for (const [what, attribute] of [
+    ['partitionKey', spec.partitionKey],
+    ['sortKey', spec.sortKey],
+    ['ttlAttribute', spec.ttlAttribute],
+  ] as const) {
+    if (attribute !== undefined && !ATTRIBUTE_NAME.test(attribute)) {
+      throw new Error(`table ${name}: ${what} '${attribute}' is not a valid DynamoDB attribute name`);
+    }
+  }
+  if (spec.ttlAttribute !== undefined && [spec.partitionKey, spec.sortKey].includes(spec.ttlAttribute)) {
+    throw new Error(`table ${name}: ttlAttribute '${spec.ttlAttribute}' cannot be a key attribute`);
+  }
+}

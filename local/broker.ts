@@ -1,0 +1,229 @@
+/**
+ * The MQTT broker: aedes behind mutual TLS on 127.0.0.1. It enforces what the IoT policy enforces in
+ * AWS: the certificate CN must be the client id, and a device publishes and subscribes only where
+ * `deviceAcl` allows. Denied subscriptions are granted QoS 128; a denied publish closes the
+ * connection, as AWS IoT does. Basic Ingest topics (`$aws/rules/<rule>/<topic>`) reach only that rule.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server as NetServer, Socket } from 'node:net';
+import { createServer, type TLSSocket } from 'node:tls';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import type { LifecycleEvent } from '#protocol/messages.ts';
+import { deviceAcl, topics } from '#protocol/topics.ts';
+import type { DevCa, IssuedCert } from './dev-ca.ts';
+import { closeServer, listenLocal, plainIp } from './http.ts';
+import {
+  type ConnectionFacts,
+  connectedEvent,
+  type DisconnectReason,
+  disconnectedEvent,
+  LifecycleVersions,
+} from './lifecycle.ts';
+import type { Log } from './log.ts';
+
+const BASIC_INGEST_PREFIX = '$aws/rules/';
+
+/** A publish that passed authorization, as the rule engine sees it. */
+export interface DevicePublish {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly clientId: string;
+  readonly sourceIp?: string;
+  /** Set for Basic Ingest: only this rule gets the message; `topic` is the topic after the prefix. */
+  readonly ruleName?: string;
+}
+
+export interface LocalBroker {
+  readonly url: string;
+  /** Publishes as the cloud (bypasses device authorization), like the IoT data plane. */
+  publish(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  readonly port: number;
+  readonly ca: DevCa;
+  readonly serverCert: IssuedCert;
+  readonly log: Log;
+  readonly onDevicePublish: (message: DevicePublish) => void;
+  readonly onLifecycle: (event: LifecycleEvent) => void;
+}
+
+interface ConnectionState {
+  facts: ConnectionFacts;
+  reason?: DisconnectReason;
+}
+
+/** Splits `$aws/rules/<rule>/<topic>`; undefined when the topic is not a Basic Ingest topic. */
+export function parseBasicIngest(topic: string): { ruleName: string; topic: string } | undefined {
+  if (!topic.startsWith(BASIC_INGEST_PREFIX)) return undefined;
+  const rest = topic.slice(BASIC_INGEST_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1) return undefined;
+  return { ruleName: rest.slice(0, slash), topic: rest.slice(slash + 1) };
+}
+
+function commonName(socket: TLSSocket): string | undefined {
+  const cn = socket.getPeerCertificate()?.subject?.CN as string | string[] | undefined;
+  return Array.isArray(cn) ? cn[0] : cn;
+}
+
+function authError(message: string): AuthenticateError {
+  // 5 = "not authorized" (the enum is const and not importable at runtime).
+  return Object.assign(new Error(message), { returnCode: 5 }) as AuthenticateError;
+}
+
+export async function startBroker(options: BrokerOptions): Promise<LocalBroker> {
+  const { log } = options;
+  const connections = new WeakMap<Client, ConnectionState>();
+  const versions = new LifecycleVersions();
+  let stopping = false;
+
+  const broker = await Aedes.createBroker({
+    // Device ids are up to 128 characters (thing names); MQTT 3.1's 23-character cap does not apply.
+    maxClientsIdLength: 128,
+    authenticate(client, _username, _password, done) {
+      const socket = client.conn as TLSSocket;
+      const cn = commonName(socket);
+      if (!cn || cn !== client.id) {
+        log.info(`refused client id "${client.id}": certificate CN is "${cn ?? '(none)'}"`);
+        return done(authError('client id must equal the certificate CN'), false);
+      }
+      const previous = (broker as unknown as { clients: Record<string, Client> }).clients[client.id];
+      const previousState = previous && connections.get(previous);
+      if (previousState) previousState.reason = 'DUPLICATE_CLIENTID';
+      connections.set(client, {
+        facts: {
+          clientId: client.id,
+          sessionIdentifier: randomUUID(),
+          principalIdentifier: socket.getPeerCertificate().fingerprint256?.replaceAll(':', '').toLowerCase(),
+          ipAddress: plainIp(socket.remoteAddress),
+        },
+      });
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const ingest = parseBasicIngest(packet.topic);
+      const topic = ingest ? ingest.topic : packet.topic;
+      if (client && deviceAcl.canPublish(client.id, topic)) return done(null);
+      log.info(`denied publish by ${client?.id ?? '(no client)'} to ${packet.topic}`);
+      const state = client && connections.get(client);
+      if (state) state.reason = 'FORBIDDEN_ACCESS';
+      done(new Error(`not authorized to publish to ${packet.topic}`));
+    },
+    authorizeSubscribe(client, subscription, done) {
+      if (deviceAcl.canSubscribe(client.id, subscription.topic)) return done(null, subscription);
+      log.info(`denied subscribe by ${client.id} to ${subscription.topic}`);
+      done(null, null); // granted QoS 128 (failure), the connection stays up
+    },
+    authorizeForward(_client, packet) {
+      // Basic Ingest messages go to their rule only, never to subscribers.
+      return packet.topic.startsWith(BASIC_INGEST_PREFIX) ? null : packet;
+    },
+  });
+
+  broker.on('publish', (packet, client) => {
+    if (!client || packet.topic.startsWith('$SYS')) return;
+    const state = connections.get(client);
+    const ingest = parseBasicIngest(packet.topic);
+    options.onDevicePublish({
+      topic: ingest ? ingest.topic : packet.topic,
+      payload: Buffer.from(packet.payload),
+      clientId: client.id,
+      ...(state?.facts.ipAddress ? { sourceIp: state.facts.ipAddress } : {}),
+      ...(ingest ? { ruleName: ingest.ruleName } : {}),
+    });
+  });
+  broker.on('keepaliveTimeout', (client) => {
+    const state = connections.get(client);
+    if (state) state.reason = 'MQTT_KEEP_ALIVE_TIMEOUT';
+  });
+  broker.on('clientError', (client, err) => {
+    log.debug(`client ${client.id} error: ${err.message}`);
+    const state = connections.get(client);
+    if (state && !state.reason) state.reason = 'CLIENT_ERROR';
+  });
+  broker.on('clientReady', (client) => {
+    const state = connections.get(client);
+    if (!state) return;
+    log.debug(`client ${client.id} connected from ${state.facts.ipAddress}`);
+    emitLifecycle(connectedEvent(state.facts, versions.next(client.id)));
+  });
+  broker.on('clientDisconnect', (client) => {
+    const state = connections.get(client);
+    if (!state) return;
+    const cleanDisconnect = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+    const reason: DisconnectReason =
+      state.reason ??
+      (cleanDisconnect
+        ? 'CLIENT_INITIATED_DISCONNECT'
+        : stopping
+          ? 'SERVER_INITIATED_DISCONNECT'
+          : 'CONNECTION_LOST');
+    log.debug(`client ${client.id} disconnected (${reason})`);
+    emitLifecycle(disconnectedEvent(state.facts, versions.next(client.id), reason));
+  });
+
+  function emitLifecycle(event: LifecycleEvent): void {
+    options.onLifecycle(event);
+    // Also on the broker, for internal subscribers (devices cannot subscribe to $aws/...).
+    broker.publish(
+      {
+        cmd: 'publish',
+        topic: topics.presence(event.eventType, event.clientId),
+        payload: Buffer.from(JSON.stringify(event)),
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
+      () => {},
+    );
+  }
+
+  const server: NetServer = createServer(
+    {
+      ca: options.ca.certPem,
+      cert: options.serverCert.certPem,
+      key: options.serverCert.keyPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+      // Port-443 clients ask for AWS's ALPN protocol; accept it like IoT Core does.
+      ALPNCallback: ({ protocols }) =>
+        protocols.find((p) => p === 'x-amzn-mqtt-ca' || p === 'mqtt') ?? protocols[0],
+    },
+    (socket) => broker.handle(socket),
+  );
+  // Sockets still in the TLS handshake are not aedes clients; stop() destroys them too.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', (err, socket) => {
+    log.debug(`TLS handshake refused from ${plainIp(socket.remoteAddress)}: ${err.message}`);
+  });
+  const port = await listenLocal(server, options.port);
+
+  return {
+    url: `mqtts://127.0.0.1:${port}`,
+    publish: (topic, payload, publishOptions = {}) =>
+      new Promise((resolve, reject) => {
+        const packet: PublishPacket = {
+          cmd: 'publish',
+          topic,
+          payload,
+          qos: publishOptions.qos ?? 0,
+          retain: publishOptions.retain ?? false,
+          dup: false,
+        };
+        broker.publish(packet, (err) => (err ? reject(err) : resolve()));
+      }),
+    async stop() {
+      stopping = true;
+      const closed = closeServer(server);
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * `npm start`: the local cloud on fixed ports, plus a simulated fleet of real agents.
+ *
+ *   npm start                      cloud + 5 simulated devices
+ *   npm start -- --devices 50      cloud + 50 devices (or FLEET_SIZE=50)
+ *   npm start -- --no-fleet        the cloud only
+ *   npm start -- --log info        more output (silent|error|warn|info|debug; or FLEETPULSE_LOG)
+ *
+ * Ports: FLEETPULSE_MQTT_PORT, FLEETPULSE_API_PORT, FLEETPULSE_DYNAMODB_PORT, FLEETPULSE_SQS_S3_PORT,
+ * FLEETPULSE_IOT_DATA_PORT. Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
+ */
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DATA_DIR, type LocalCloud, REPO_ROOT, startLocalCloud } from './cloud.ts';
+import type { LogLevel } from './log.ts';
+
+/** Simulated agents collect inventory faster than real ones (policy default: 15 min) so changes show up. */
+const INVENTORY_INTERVAL_MS = 30_000;
+
+const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
+
+interface Settings {
+  fleetSize: number;
+  logLevel: LogLevel;
+}
+
+function settings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string' },
+      'no-fleet': { type: 'boolean', default: false },
+      log: { type: 'string' },
+    },
+    allowPositionals: false,
+  });
+  const size = values['no-fleet'] ? 0 : Number(values.devices ?? process.env.FLEET_SIZE ?? 5);
+  if (!Number.isInteger(size) || size < 0)
+    throw new Error(`--devices must be a whole number, got ${values.devices}`);
+  const logLevel = (values.log ?? process.env.FLEETPULSE_LOG ?? 'warn') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log must be one of ${LOG_LEVELS.join(', ')}`);
+  return { fleetSize: size, logLevel };
+}
+
+function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
+  const e = cloud.endpoints;
+  const rel = (path: string): string => relative(process.cwd(), path) || '.';
+  return [
+    '',
+    'fleetpulse local cloud is running.',
+    '',
+    `  MQTT broker (mutual TLS)   ${e.mqttUrl}   CA: ${rel(e.caCertPath)}`,
+    `  Operator API               ${e.apiUrl}`,
+    `  API token                  ${e.apiToken}`,
+    `  IoT data plane             ${e.iotDataEndpoint}`,
+    `  DynamoDB (dynalite)        ${e.dynamodbEndpoint}`,
+    `  SQS + S3 (fauxqs)          ${e.sqsEndpoint}`,
+    `  Endpoints file             ${rel(join(cloud.dataDir, 'endpoints.json'))}`,
+    '',
+    deviceIds.length > 0
+      ? `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}).`
+      : 'No simulated fleet (--no-fleet).',
+    '',
+    'Try:',
+    `  curl -H "Authorization: Bearer ${e.apiToken}" ${e.apiUrl}/devices`,
+    '  npx fleetctl devices list',
+    '',
+    'Register and run a real agent on this machine:',
+    '  npx fleetctl devices register <device-id> --out <dir>',
+    '  npx fleet-agent run --config <dir>/agent.json',
+    '',
+    'Ctrl-C stops everything; the data stays for the next start.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { fleetSize, logLevel } = settings();
+  const dataDir = process.env.FLEETPULSE_DATA_DIR
+    ? resolve(process.env.FLEETPULSE_DATA_DIR)
+    : DEFAULT_DATA_DIR;
+  const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel });
+  let stopFleet = async (): Promise<void> => {};
+  let deviceIds: string[] = [];
+  try {
+    if (fleetSize > 0) {
+      // Loaded only when wanted: `--no-fleet` runs the cloud without the agent code.
+      const { startSimulatedFleet } = await import('#agent/simulator.ts');
+      const { simulatedInventoryModule } = await import('#agent/inventory/index.ts');
+      const fleet = await startSimulatedFleet({
+        count: fleetSize,
+        mqttUrl: cloud.endpoints.mqttUrl,
+        caCertPath: cloud.endpoints.caCertPath,
+        ca: cloud.ca,
+        identityDir: join(cloud.dataDir, 'fleet'),
+        // Simulated hosts churn (installs, service restarts, IP changes) every pass.
+        modules: (deviceId, seed) => [simulatedInventoryModule(deviceId, seed, { intervalMs: INVENTORY_INTERVAL_MS })],
+        log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
+      });
+      deviceIds = fleet.deviceIds;
+      stopFleet = () => fleet.stop();
+    }
+  } catch (err) {
+    await cloud.stop();
+    throw err;
+  }
+  console.log(banner(cloud, deviceIds));
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      console.error('\nForced exit.');
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the fleet, then the cloud...`);
+    void (async () => {
+      try {
+        await stopFleet();
+        await cloud.stop();
+        console.log('Stopped. Data kept in', relative(REPO_ROOT, cloud.dataDir) || cloud.dataDir);
+        process.exit(0);
+      } catch (err) {
+        console.error('Error while stopping:', err);
+        process.exit(1);
+      }
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('local cloud failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

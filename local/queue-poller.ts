@@ -1,0 +1,157 @@
+/**
+ * The SQS event source mapping: polls a queue, hands batches to the function as an SQS event, and
+ * honours `ReportBatchItemFailures` — successes are deleted, failures stay and reappear after the
+ * visibility timeout; a thrown error fails the whole batch. Redrive to the dead-letter queue after
+ * `maxReceiveCount` receives is done by fauxqs itself from the queue's RedrivePolicy.
+ */
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { FunctionName } from '#wiring/functions.ts';
+import type { LambdaRuntime } from './lambda-runtime.ts';
+import type { Log } from './log.ts';
+import type { QueueRef } from './sqs-s3.ts';
+
+export interface QueuePoller {
+  stop(): Promise<void>;
+}
+
+export interface QueuePollerOptions {
+  readonly functionName: FunctionName;
+  readonly queue: QueueRef;
+  readonly batchSize: number;
+  readonly runtime: LambdaRuntime;
+  readonly sqs: SQSClient;
+  readonly region: string;
+  readonly log: Log;
+  /** Overrides the queue's visibility timeout on receive (tests make failed messages reappear fast). */
+  readonly visibilityTimeoutSec?: number;
+  /** Long-poll wait per receive; short so stop() is quick. @default 1 */
+  readonly waitTimeSec?: number;
+}
+
+const ERROR_BACKOFF_MS = 500;
+
+function toLambdaAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
+  const result: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    result[name] = {
+      dataType: value.DataType ?? 'String',
+      ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+      ...(value.BinaryValue === undefined
+        ? {}
+        : { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+      stringListValues: value.StringListValues ?? [],
+      binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
+    };
+  }
+  return result;
+}
+
+export function toSqsRecord(message: Message, queue: QueueRef, region: string): SQSRecord {
+  const attrs = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attrs.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attrs.SentTimestamp ?? String(Date.now()),
+      SenderId: attrs.SenderId ?? '000000000000',
+      ApproximateFirstReceiveTimestamp: attrs.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: toLambdaAttributes(message.MessageAttributes),
+    md5OfBody: message.MD5OfBody ?? '',
+    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queue.arn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * Message ids the function reported as failed; every id when the response is malformed, as Lambda
+ * treats an unknown or empty itemIdentifier as a failure of the whole batch.
+ */
+export function failedMessageIds(result: unknown, batchIds: readonly string[]): Set<string> {
+  if (result === null || typeof result !== 'object' || !('batchItemFailures' in result)) return new Set();
+  const failures = (result as { batchItemFailures: unknown }).batchItemFailures;
+  if (!Array.isArray(failures)) return new Set(batchIds);
+  const ids = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || !batchIds.includes(id)) return new Set(batchIds);
+    ids.add(id);
+  }
+  return ids;
+}
+
+export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
+  const { log, sqs, queue } = options;
+  const abort = new AbortController();
+  let running = true;
+
+  async function pollOnce(): Promise<void> {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: Math.min(10, options.batchSize),
+        WaitTimeSeconds: options.waitTimeSec ?? 1,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+        ...(options.visibilityTimeoutSec === undefined
+          ? {}
+          : { VisibilityTimeout: options.visibilityTimeoutSec }),
+      }),
+      { abortSignal: abort.signal },
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return;
+    const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queue, options.region)) };
+    const ids = event.Records.map((r) => r.messageId);
+    let failed: Set<string>;
+    try {
+      failed = failedMessageIds(await options.runtime.invoke(options.functionName, event), ids);
+    } catch (err) {
+      log.warn(`function ${options.functionName} failed a batch of ${ids.length}: ${(err as Error).message}`);
+      failed = new Set(ids);
+    }
+    const done = event.Records.filter((r) => !failed.has(r.messageId));
+    if (failed.size > 0)
+      log.debug(`function ${options.functionName}: ${failed.size} message(s) will be retried`);
+    if (done.length === 0) return;
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
+  }
+
+  const loop = (async () => {
+    while (running) {
+      try {
+        await pollOnce();
+      } catch (err) {
+        if (!running) break;
+        log.warn(`poller for ${options.functionName} on ${queue.url}: ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      running = false;
+      abort.abort();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The IoT rules engine: every authorized publish (and every lifecycle event) is matched against the
+ * topic rules of the wiring. 'topic-rule' invokes the function asynchronously like Lambda does
+ * (two retries, then a dead-letter entry on the ingest DLQ); 'topic-rule-queue' sends the rule event
+ * to the function's SQS queue. Nothing here throws into the broker.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { parseDeviceTopic, topicMatches } from '#protocol/topics.ts';
+import { type FunctionName, type FunctionSpec, functions, type Trigger } from '#wiring/functions.ts';
+import type { QueueName } from '#wiring/resources.ts';
+import { buildRuleEvent, type DeadLetter, type RuleEvent } from '#wiring/rule-event.ts';
+import type { LambdaRuntime } from './lambda-runtime.ts';
+import type { Log } from './log.ts';
+import type { QueueRef } from './sqs-s3.ts';
+
+type RuleTrigger = Extract<Trigger, { kind: 'topic-rule' | 'topic-rule-queue' }>;
+
+export interface RuleInput {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly clientId?: string;
+  readonly sourceIp?: string;
+  /** Basic Ingest: deliver to this rule only. */
+  readonly ruleName?: string;
+}
+
+export interface RuleEngine {
+  dispatch(input: RuleInput): void;
+  /** Resolves when every invocation started so far (retries included) has settled. */
+  idle(): Promise<void>;
+}
+
+export interface RuleEngineOptions {
+  readonly runtime: LambdaRuntime;
+  readonly sqs: SQSClient;
+  readonly queues: Record<QueueName, QueueRef>;
+  readonly log: Log;
+  /** Delays before the async-invoke retries (Lambda: 1 and 2 minutes; shorter locally). */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+const DEFAULT_RETRY_DELAYS_MS = [200, 400];
+
+function ruleFunctions(): Array<[FunctionName, RuleTrigger]> {
+  return (Object.entries(functions) as Array<[FunctionName, FunctionSpec]>).flatMap(([name, spec]) =>
+    spec.trigger.kind === 'topic-rule' || spec.trigger.kind === 'topic-rule-queue'
+      ? [[name, spec.trigger] as [FunctionName, RuleTrigger]]
+      : [],
+  );
+}
+
+function deviceIdFor(topic: string, clientId: string | undefined): string | undefined {
+  const presence = /^\$aws\/events\/presence\/[^/]+\/([^/]+)$/.exec(topic);
+  return parseDeviceTopic(topic)?.deviceId ?? presence?.[1] ?? clientId;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
+  const { log } = options;
+  const rules = ruleFunctions();
+  const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const inFlight = new Set<Promise<void>>();
+
+  function track(work: Promise<void>): void {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+
+  async function invokeAsync(name: FunctionName, event: RuleEvent): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
+      if (attempt > 0) await sleep(retryDelays[attempt - 1] ?? 0);
+      try {
+        await options.runtime.invoke(name, event);
+        return;
+      } catch (err) {
+        lastError = err;
+        log.warn(
+          `function ${name} failed on ${event.topic} (attempt ${attempt + 1}): ${(err as Error).message}`,
+        );
+      }
+    }
+    await deadLetter(name, event, lastError);
+  }
+
+  async function deadLetter(name: FunctionName, event: RuleEvent, err: unknown): Promise<void> {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const deviceId = deviceIdFor(event.topic, event.clientId);
+    const entry: DeadLetter = {
+      source: name,
+      reason: error.message,
+      errorType: error.name,
+      topic: event.topic,
+      ...(deviceId === undefined ? {} : { deviceId }),
+      failedAt: Date.now(),
+      event,
+    };
+    try {
+      await options.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: options.queues.ingestDeadLetter.url,
+          MessageBody: JSON.stringify(entry),
+          MessageAttributes: {
+            source: { DataType: 'String', StringValue: name },
+            errorType: { DataType: 'String', StringValue: error.name },
+          },
+        }),
+      );
+    } catch (sendErr) {
+      log.error(`could not dead-letter a failed ${name} event`, sendErr);
+    }
+  }
+
+  async function enqueue(name: FunctionName, queue: QueueName, event: RuleEvent): Promise<void> {
+    try {
+      await options.sqs.send(
+        new SendMessageCommand({ QueueUrl: options.queues[queue].url, MessageBody: JSON.stringify(event) }),
+      );
+    } catch (err) {
+      log.error(`rule for ${name}: could not send to queue ${queue}`, err);
+    }
+  }
+
+  return {
+    dispatch(input) {
+      let matched = false;
+      for (const [name, trigger] of rules) {
+        if (input.ruleName !== undefined && input.ruleName !== trigger.ruleName) continue;
+        if (!topicMatches(trigger.topicFilter, input.topic)) continue;
+        matched = true;
+        const event = buildRuleEvent({
+          payload: input.payload,
+          topic: input.topic,
+          ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
+          ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
+          receivedAt: Date.now(),
+        });
+        track(trigger.kind === 'topic-rule' ? invokeAsync(name, event) : enqueue(name, trigger.queue, event));
+      }
+      if (!matched && input.ruleName !== undefined) {
+        log.warn(`Basic Ingest to rule ${input.ruleName} on ${input.topic}: no such rule matches; dropped`);
+      }
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { AgentContext } from '#agent/module.ts';
+import { decodeFramed } from '#protocol/encoding.ts';
+import { type Report, ReportSchema } from '#protocol/inventory.ts';
+import { type Command, PolicyDocumentSchema } from '#protocol/messages.ts';
+
+/** An AgentContext that records publishes and lets a test deliver commands. */
+export function fakeContext(dataDir: string) {
+  const published: Report[] = [];
+  const handlers = new Map<string, (command: Command) => Promise<void> | void>();
+  const context: AgentContext = {
+    deviceId: 'dev-1',
+    agentVersion: '1.2.3',
+    dataDir,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    policy: () => PolicyDocumentSchema.parse({ version: 0 }),
+    publish: async (topic, payload) => {
+      if (topic !== 'dt/fleet/dev-1/report') throw new Error(`unexpected topic ${topic}`);
+      published.push(ReportSchema.parse(decodeFramed(payload)));
+    },
+    onCommand: (type, handler) => {
+      handlers.set(type, handler as (command: Command) => Promise<void> | void);
+    },
+    onConnected() {},
+  };
+  const send = async (command: Command) => handlers.get(command.type)?.(command);
+  return { context, published, send };
+}

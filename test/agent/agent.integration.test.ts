@@ -1,0 +1,103 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '#agent/agent.ts';
+import { parseAgentConfig } from '#agent/config.ts';
+import { silentLogger } from '#agent/logger.ts';
+import { simulatedHost } from '#agent/simulated-host.ts';
+import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { decodeJson, encodeJson } from '#protocol/encoding.ts';
+import { CommandResultSchema, HeartbeatSchema } from '#protocol/messages.ts';
+import { topics } from '#protocol/topics.ts';
+import { startTestBroker, type TestBroker } from './tls-broker.ts';
+
+const DEVICE = 'it-device-1';
+
+describe('Agent against a real MQTT broker over mutual TLS', () => {
+  let dir: string;
+  let ca: DevCa;
+  let broker: TestBroker;
+  let agent: Agent;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleetpulse-agent-it-'));
+    ca = await ensureDevCa(join(dir, 'ca'));
+    broker = await startTestBroker(ca);
+    const device = issueDeviceCert(ca, DEVICE);
+    await writeFile(join(dir, 'cert.pem'), device.certPem);
+    await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
+    const config = parseAgentConfig(
+      {
+        deviceId: DEVICE,
+        region: 'local',
+        endpoint: '127.0.0.1',
+        port: broker.port,
+        certPath: 'cert.pem',
+        keyPath: 'key.pem',
+        caPath: 'ca/ca.pem',
+        dataDir: 'data',
+        logLevel: 'silent',
+      },
+      dir,
+    );
+    agent = new Agent({
+      config,
+      logger: silentLogger,
+      host: simulatedHost(DEVICE, 7),
+      tuning: { connection: { backoff: { baseMs: 20, maxMs: 200, jitter: 0.5 } } },
+    });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await broker?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('sends a valid heartbeat right after connecting', async () => {
+    const heartbeat = broker.nextPublish(topics.heartbeat(DEVICE));
+
+    await agent.start();
+    const packet = await heartbeat;
+
+    const parsed = HeartbeatSchema.parse(decodeJson(packet.payload as Buffer));
+    expect(parsed.connectivity).toMatchObject({ transport: 'mqtts', port: broker.port, proxy: null });
+    expect(parsed.connectivity.rttMs).toEqual(expect.any(Number));
+    expect(parsed.policyVersion).toBe(0);
+  });
+
+  it('answers a policy command with the version it now runs', async () => {
+    const result = broker.nextPublish(topics.commandResult(DEVICE));
+    const succeeded = new Promise<unknown>((resolve) =>
+      broker.aedes.on('publish', (packet, client) => {
+        if (client === null || packet.topic !== topics.commandResult(DEVICE)) return;
+        const body = CommandResultSchema.parse(decodeJson(packet.payload as Buffer));
+        if (body.status === 'succeeded') resolve(body);
+      }),
+    );
+
+    await broker.publish(
+      topics.command(DEVICE),
+      encodeJson({ type: 'policy', commandId: 'p-1', issuedAt: Date.now(), policy: { version: 3 } }),
+    );
+
+    expect(CommandResultSchema.parse(decodeJson((await result).payload as Buffer)).status).toBe(
+      'acknowledged',
+    );
+    expect(await succeeded).toMatchObject({ commandId: 'p-1', detail: { policyVersion: 3 } });
+    expect(agent.policy().version).toBe(3);
+  });
+
+  it('delivers a message published while the broker is down once it is back', async () => {
+    const disconnected = new Promise((resolve) => agent.once('disconnected', resolve));
+    await broker.down();
+    await disconnected;
+
+    await agent.publish(topics.report(DEVICE), Buffer.from('queued while offline'));
+    const arrived = broker.nextPublish(topics.report(DEVICE));
+    await broker.up();
+
+    expect((await arrived).payload.toString()).toBe('queued while offline');
+  });
+});

@@ -1,0 +1,321 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BadRequestError, NotFoundError, ProtocolError } from '#lambdas/commons/errors.ts';
+import { getInventory, listInventoryChanges } from '#lambdas/inventory/api.ts';
+import {
+  ABANDONED_SLOT_MS,
+  claimChange,
+  ingestReport,
+  planApply,
+  writeShards,
+} from '#lambdas/inventory/apply.ts';
+import { CapacityMeter, type InventoryDeps } from '#lambdas/inventory/deps.ts';
+import { archiveKey } from '#lambdas/inventory/keys.ts';
+import { measureWholeItemRewrite } from '#lambdas/inventory/measure.ts';
+import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
+import { getMeta, queryPrefix } from '#lambdas/inventory/store.ts';
+import type { Report } from '#protocol/inventory.ts';
+import { ResyncCommandSchema } from '#protocol/messages.ts';
+import { type DeviceState, diffReport, evolve, frame, fullReport, initialState, rng } from './fixtures.ts';
+import { type Harness, startHarness } from './harness.ts';
+
+let h: Harness;
+let deps: InventoryDeps;
+let device = 0;
+let deviceId: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  deps = h.deps({ gapGraceMs: 60_000, resyncIntervalMs: 300_000 });
+});
+afterAll(async () => h.stop());
+beforeEach(() => {
+  deviceId = `dev-${++device}`;
+  h.published.length = 0;
+});
+
+const send = (report: Report, receivedAt = h.clock.now) =>
+  ingestReport(deps, { deviceId, report, raw: frame(report), receivedAt });
+
+/** A device history: states[0] sent full at seq 1, then diffs 2..n. */
+function history(n: number, seed = 7) {
+  const r = rng(seed);
+  const states: DeviceState[] = [initialState(seed)];
+  for (let i = 1; i < n; i++) states.push(evolve(states[i - 1] as DeviceState, r));
+  const reports: Report[] = states.map((s, i) =>
+    i === 0
+      ? fullReport(s, { epoch: 'e1', seq: 1 })
+      : diffReport(states[i - 1] as DeviceState, s, { epoch: 'e1', seq: i + 1, baseSeq: i }),
+  );
+  return { states, reports };
+}
+
+const stored = async () => (await getInventory(deps, deviceId)).sections;
+const resyncs = () =>
+  h.published
+    .filter((p) => p.topic === `cmd/fleet/${deviceId}`)
+    .map((p) => ResyncCommandSchema.parse(JSON.parse(p.payload)));
+
+describe('applying reports', () => {
+  it('applies a full report then diffs exactly', async () => {
+    const { states, reports } = history(6);
+    for (const report of reports) expect((await send(report)).outcome).toBe('applied');
+    expect(await stored()).toEqual(states[5]);
+    const view = await getInventory(deps, deviceId);
+    expect(view).toMatchObject({ epoch: 'e1', seq: 6, collectedAt: reports[5]?.collectedAt });
+  });
+
+  it('acknowledges and drops duplicates', async () => {
+    const { states, reports } = history(3);
+    for (const report of reports) await send(report);
+    expect((await send(reports[1] as Report)).outcome).toBe('duplicate');
+    expect((await send(reports[2] as Report)).outcome).toBe('duplicate');
+    expect((await send(reports[0] as Report)).outcome).toBe('duplicate');
+    expect(await stored()).toEqual(states[2]);
+    expect(resyncs()).toEqual([]);
+  });
+
+  it('holds a diff that arrives before its base and applies it when the base arrives', async () => {
+    const { states, reports } = history(5);
+    await send(reports[0] as Report);
+    expect((await send(reports[3] as Report)).outcome).toBe('held');
+    expect((await send(reports[2] as Report)).outcome).toBe('held');
+    expect((await getInventory(deps, deviceId)).seq).toBe(1);
+    const result = await send(reports[1] as Report);
+    expect(result).toMatchObject({ outcome: 'applied', appliedSeqs: [2, 3, 4] });
+    expect(await stored()).toEqual(states[3]);
+    expect(await queryPrefix(deps, deviceId, 'pending#')).toEqual([]);
+  });
+
+  it('holds diffs of an epoch whose full report has not arrived yet', async () => {
+    const { states, reports } = history(3);
+    await send(reports[2] as Report);
+    await send(reports[1] as Report);
+    await expect(getInventory(deps, deviceId)).rejects.toBeInstanceOf(NotFoundError);
+    await send(reports[0] as Report);
+    expect(await stored()).toEqual(states[2]);
+  });
+
+  it('never applies a diff over the wrong base and asks the device for a full report', async () => {
+    const { states, reports } = history(4);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+    const forked = diffReport(states[0] as DeviceState, states[3] as DeviceState, {
+      epoch: 'e1',
+      seq: 3,
+      baseSeq: 1,
+    });
+    expect((await send(forked)).outcome).toBe('wrong-base');
+    expect(await stored()).toEqual(states[1]);
+    const [command, ...others] = resyncs();
+    expect(others).toEqual([]);
+    expect(command).toMatchObject({ type: 'resync', storedSeq: 2 });
+    expect(command?.reason).toContain('applies on 1');
+  });
+
+  it('asks for a resync once when a lost base leaves a diff waiting past the grace period', async () => {
+    const { states, reports } = history(5);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+    // Report 3 is lost; 4 and 5 wait for it.
+    await send(reports[3] as Report);
+    await send(reports[4] as Report);
+    expect(resyncs()).toEqual([]);
+    expect(
+      await reconcileReportSequence(deps, {
+        deviceId,
+        reportedSeq: 5,
+        reportedEpoch: 'e1',
+        now: h.clock.now,
+      }),
+    ).toMatchObject({ status: 'waiting', storedSeq: 2 });
+    h.clock.now += 61_000;
+    const result = await reconcileReportSequence(deps, {
+      deviceId,
+      reportedSeq: 5,
+      reportedEpoch: 'e1',
+      now: h.clock.now,
+    });
+    expect(result).toMatchObject({ status: 'resync-requested', storedSeq: 2 });
+    expect(resyncs()).toEqual([
+      expect.objectContaining({ type: 'resync', storedSeq: 2, commandId: expect.stringMatching(/^resync-/) }),
+    ]);
+    // Rate-limited: the next heartbeat does not publish again.
+    const again = await reconcileReportSequence(deps, {
+      deviceId,
+      reportedSeq: 5,
+      reportedEpoch: 'e1',
+      now: h.clock.now,
+    });
+    expect(again.status).toBe('resync-rate-limited');
+    expect(resyncs()).toHaveLength(1);
+    // The device answers with a full report at a new sequence: state is exact, waiting diffs dropped.
+    await send(fullReport(states[4] as DeviceState, { epoch: 'e1', seq: 6 }));
+    expect(await getInventory(deps, deviceId)).toMatchObject({ seq: 6, sections: states[4] });
+    expect(await queryPrefix(deps, deviceId, 'pending#')).toEqual([]);
+    expect(
+      await reconcileReportSequence(deps, { deviceId, reportedSeq: 6, reportedEpoch: 'e1' }),
+    ).toMatchObject({
+      status: 'in-sync',
+    });
+  });
+
+  it('tolerates a heartbeat overtaking a report, and resyncs a device whose sequence went back', async () => {
+    const { reports } = history(2);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+    const beat = (reportedSeq: number, reportedEpoch?: string) =>
+      reconcileReportSequence(deps, { deviceId, reportedSeq, reportedEpoch, now: h.clock.now });
+    expect(await beat(0)).toMatchObject({ status: 'no-reports', storedSeq: 2 });
+    expect(await beat(2, 'e1')).toMatchObject({ status: 'in-sync' });
+    expect(await beat(1, 'e1')).toMatchObject({ status: 'waiting' });
+    h.clock.now += 61_000;
+    expect(await beat(1, 'e1')).toMatchObject({ status: 'resync-requested', storedSeq: 2 });
+    expect(resyncs()).toEqual([
+      expect.objectContaining({ storedSeq: 2, reason: expect.stringContaining('behind') }),
+    ]);
+  });
+
+  it('makes a full report of a new epoch (reinstalled agent) the new base, and drops the old epoch late', async () => {
+    const { states, reports } = history(3);
+    for (const report of reports) await send(report, 1000);
+    const reinstalled = initialState(99);
+    expect((await send(fullReport(reinstalled, { epoch: 'e2', seq: 1 }), 5000)).outcome).toBe('applied');
+    expect(await getInventory(deps, deviceId)).toMatchObject({ epoch: 'e2', seq: 1, sections: reinstalled });
+    const late = diffReport(states[2] as DeviceState, initialState(5), { epoch: 'e1', seq: 4, baseSeq: 3 });
+    expect((await send(late, 1500)).outcome).toBe('stale');
+    expect(await stored()).toEqual(reinstalled);
+  });
+
+  it('keeps collector-failed sections at their last known value on a full report', async () => {
+    const { states, reports } = history(1);
+    await send(reports[0] as Report);
+    const next = structuredClone(states[0] as DeviceState);
+    delete next.security;
+    const report = fullReport(next, { epoch: 'e1', seq: 2 });
+    report.errors = [{ section: 'security', reason: 'timed out' }];
+    await send(report);
+    expect(await stored()).toEqual(states[0]);
+  });
+
+  it('refuses a different report claiming a sequence already accepted', async () => {
+    const { states, reports } = history(3);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+    const other = diffReport(states[0] as DeviceState, states[2] as DeviceState, {
+      epoch: 'e1',
+      seq: 2,
+      baseSeq: 1,
+    });
+    // The race: both computed on base 1; the other one claims sequence 2 second.
+    const current = await getMeta(deps, deviceId);
+    const base = { ...current, seq: 1 } as NonNullable<typeof current>;
+    const incoming = { report: other, receivedAt: h.clock.now, archiveKey: archiveKey(deviceId, 'e1', 2) };
+    const plan = await planApply(deps, deviceId, incoming, base, false);
+    await expect(claimChange(deps, plan)).rejects.toBeInstanceOf(ProtocolError);
+    expect(await stored()).toEqual(states[1]);
+  });
+});
+
+describe('crashes between writes', () => {
+  it('a crash after writing shards but before the meta flip is repaired by the retry', async () => {
+    const { states, reports } = history(3);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+    const incoming = {
+      report: reports[2] as Report,
+      receivedAt: h.clock.now,
+      archiveKey: archiveKey(deviceId, 'e1', 3),
+    };
+    const meter = new CapacityMeter();
+    const plan = await planApply(deps, deviceId, incoming, await getMeta(deps, deviceId), false, meter);
+    await writeShards(deps, plan, meter);
+    await claimChange(deps, plan, meter);
+    // ...crash: meta still points at seq 2, readers see a consistent seq-2 state.
+    expect(await getInventory(deps, deviceId)).toMatchObject({ seq: 2, sections: states[1] });
+    expect((await send(reports[2] as Report)).outcome).toBe('applied');
+    expect(await getInventory(deps, deviceId)).toMatchObject({ seq: 3, sections: states[2] });
+  });
+
+  it('a slot written by an apply that died for good blocks nobody for long and never leaks into the state', async () => {
+    const { states, reports } = history(3);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+    const incoming = {
+      report: reports[2] as Report,
+      receivedAt: h.clock.now,
+      archiveKey: archiveKey(deviceId, 'e1', 3),
+    };
+    const plan = await planApply(deps, deviceId, incoming, await getMeta(deps, deviceId), false);
+    await claimChange(deps, plan);
+    expect(await writeShards(deps, plan)).toBe(true);
+    // ...the applier dies and its message is never retried. The device resyncs with other content.
+    const resync = structuredClone(states[2] as DeviceState);
+    (resync.os as Record<string, unknown>).uptimeSec = 424242;
+    const full = fullReport(resync, { epoch: 'e1', seq: 4 });
+    await expect(send(full)).rejects.toThrow(/kept moving/);
+    expect(await getInventory(deps, deviceId)).toMatchObject({ seq: 2, sections: states[1] });
+    h.clock.now += ABANDONED_SLOT_MS + 1;
+    expect((await send(full)).outcome).toBe('applied');
+    expect(await getInventory(deps, deviceId)).toMatchObject({ seq: 4, sections: resync });
+    expect((await send(reports[2] as Report)).outcome).toBe('duplicate');
+  });
+});
+
+describe('write cost', () => {
+  it('a typical diff costs a small fraction of rewriting the whole state item', async () => {
+    const { reports } = history(21, 11);
+    const first = await send(reports[0] as Report);
+    const diffUnits: number[] = [];
+    for (const report of reports.slice(1)) diffUnits.push((await send(report)).writeUnits);
+    diffUnits.sort((a, b) => a - b);
+    const median = diffUnits[Math.floor(diffUnits.length / 2)] as number;
+    const whole = await measureWholeItemRewrite(deps, deviceId);
+    console.info(
+      `inventory WCU: full report ${first.writeUnits}, diffs median ${median} (min ${diffUnits[0]}, max ${diffUnits.at(-1)}), ` +
+        `whole-item rewrite ${whole.writeUnits} for ${whole.stateBytes} bytes of state`,
+    );
+    expect(whole.stateBytes).toBeGreaterThan(60_000);
+    expect(median).toBeLessThanOrEqual(whole.writeUnits / 10);
+  });
+});
+
+describe('API', () => {
+  it('returns selected sections with the epoch and sequence they reflect', async () => {
+    const { states, reports } = history(2);
+    for (const report of reports) await send(report);
+    const view = await getInventory(deps, deviceId, 'software,os');
+    expect(view).toMatchObject({ deviceId, epoch: 'e1', seq: 2, collectedAt: reports[1]?.collectedAt });
+    expect(view.sections).toEqual({ software: states[1]?.software, os: states[1]?.os });
+    await expect(getInventory(deps, deviceId, 'software,bogus')).rejects.toBeInstanceOf(BadRequestError);
+    await expect(getInventory(deps, 'bad id!')).rejects.toBeInstanceOf(BadRequestError);
+    await expect(getInventory(deps, 'nobody')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists changes newest first, paginated, with the keys each report touched', async () => {
+    const { reports } = history(6);
+    for (const report of reports) await send(report);
+    const page1 = await listInventoryChanges(deps, deviceId, { limit: 4 });
+    expect(page1.changes.map((c) => c.seq)).toEqual([6, 5, 4, 3]);
+    expect(page1.nextCursor).toBeDefined();
+    const page2 = await listInventoryChanges(deps, deviceId, { limit: '4', cursor: page1.nextCursor });
+    expect(page2.changes.map((c) => c.seq)).toEqual([2, 1]);
+    expect(page2.nextCursor).toBeUndefined();
+    const [latest] = page1.changes;
+    expect(latest).toMatchObject({ kind: 'diff', baseSeq: 5, receivedAt: h.clock.now });
+    expect(latest?.sections.os).toEqual({
+      added: [],
+      removed: [],
+      changed: ['uptimeSec'],
+      counts: { added: 0, removed: 0, changed: 1 },
+    });
+    expect(page2.changes[1]).toMatchObject({
+      kind: 'full',
+      archiveKey: `reports/device=${deviceId}/epoch=e1/seq=000000000001.fpr`,
+    });
+    await expect(listInventoryChanges(deps, deviceId, { cursor: 'garbage' })).rejects.toBeInstanceOf(
+      BadRequestError,
+    );
+    await expect(listInventoryChanges(deps, deviceId, { limit: 0 })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(listInventoryChanges(deps, 'nobody')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
