@@ -93,7 +93,9 @@ async function main(): Promise<void> {
         ca: cloud.ca,
         identityDir: join(cloud.dataDir, 'fleet'),
         // Simulated hosts churn (installs, service restarts, IP changes) every pass.
-        modules: (deviceId, seed) => [simulatedInventoryModule(deviceId, seed, { intervalMs: INVENTORY_INTERVAL_MS })],
+        modules: (deviceId, seed) => [
+          simulatedInventoryModule(deviceId, seed, { intervalMs: INVENTORY_INTERVAL_MS }),
+        ],
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
       deviceIds = fleet.deviceIds;
