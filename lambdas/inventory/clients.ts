@@ -1,8 +1,8 @@
 /** InventoryDeps built from the shared, module-scope AWS clients, for the handlers. */
 import { PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { ddb, iotData, s3 } from '#lambdas/commons/clients.ts';
-import { resourceNames } from '#lambdas/commons/env.ts';
-import type { InventoryDeps } from './deps.ts';
+import { numberFromEnv, resourceNames } from '#lambdas/commons/env.ts';
+import { DEFAULT_INVENTORY_SETTINGS, type InventoryDeps } from './deps.ts';
 
 let deps: InventoryDeps | undefined;
 
@@ -22,6 +22,13 @@ export function inventoryDeps(): InventoryDeps {
       await iotData().send(new PublishCommand({ topic, qos: 1, payload: Buffer.from(payload, 'utf8') }));
     },
     now: () => Date.now(),
+    settings: {
+      gapGraceMs:
+        numberFromEnv('INVENTORY_GAP_GRACE_SEC', DEFAULT_INVENTORY_SETTINGS.gapGraceMs / 1000) * 1000,
+      resyncIntervalMs:
+        numberFromEnv('INVENTORY_RESYNC_INTERVAL_SEC', DEFAULT_INVENTORY_SETTINGS.resyncIntervalMs / 1000) *
+        1000,
+    },
   };
   return deps;
 }
