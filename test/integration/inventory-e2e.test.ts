@@ -4,6 +4,7 @@
  * queue and the report handler into dynalite; the device answers resync requests like the agent does.
  * After the protocol settles, the state served by the API equals the device's state, every time.
  */
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +19,12 @@ import { waitFor } from '../support/wait.ts';
 const AGENT_VERSION = '0.0.0-test';
 let t: TestCloud;
 let run = 0;
+/** How each run settled: from diffs alone, or with at least one resync (full report). */
+const settledBy = { diffsOnly: 0, resync: 0 };
 
 beforeAll(async () => {
   // A lag is a gap at once here, so settling takes seconds, not the production grace period.
-  process.env.INVENTORY_GAP_GRACE_SEC = '0';
+  process.env.INVENTORY_GAP_GRACE_SEC = '1';
   process.env.INVENTORY_RESYNC_INTERVAL_SEC = '1';
   t = await startTestCloud();
 });
@@ -35,6 +38,7 @@ class TestDevice {
   private baseline: ReportBaseline | undefined;
   readonly store = new MemorySequenceStore();
   private readonly answered = new Set<string>();
+  resyncs = 0;
   constructor(
     readonly id: string,
     readonly host: SimulatedHost,
@@ -45,6 +49,7 @@ class TestDevice {
       if (!command.success || command.data.type !== 'resync' || this.answered.has(command.data.commandId))
         return;
       this.answered.add(command.data.commandId);
+      this.resyncs += 1;
       this.store.advancePast(command.data.storedSeq ?? 0);
       const frame = this.report(true);
       if (frame) void client.publishAsync(topics.report(id), frame, { qos: 1 });
@@ -91,6 +96,22 @@ async function storedInventory(
     : undefined;
 }
 
+/** Waits until the report queue holds nothing visible or in flight: every delivery was processed. */
+async function reportsDrained(): Promise<void> {
+  await waitFor(
+    async () => {
+      const { Attributes: a } = await t.aws.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: t.cloud.queues.reports.url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return a?.ApproximateNumberOfMessages === '0' && a.ApproximateNumberOfMessagesNotVisible === '0';
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: 'report queue drained' },
+  );
+}
+
 describe('inventory through the local cloud', () => {
   it('stores exactly the device state despite duplication, reordering and loss', async () => {
     await fc.assert(
@@ -134,7 +155,9 @@ describe('inventory through the local cloud', () => {
           for (const { frame } of arrivals)
             await client.publishAsync(topics.report(deviceId), frame, { qos: 1 });
 
-          // Heartbeats tell the cloud where the device is; lost reports are recovered by resync.
+          // Only once every delivery was processed do heartbeats tell the cloud where the device is:
+          // a lag left then is a real gap (lost report), recovered by resync.
+          await reportsDrained();
           const stored = await waitFor(
             async () => {
               await client.publishAsync(topics.heartbeat(deviceId), device.heartbeat(), { qos: 1 });
@@ -146,10 +169,14 @@ describe('inventory through the local cloud', () => {
             { timeoutMs: 30_000, intervalMs: 400, what: `${deviceId} in sync` },
           );
           expect(stored.sections).toEqual(device.host.sections());
+          settledBy[device.resyncs === 0 ? 'diffsOnly' : 'resync'] += 1;
           client.end(true);
         },
       ),
       { numRuns: 12, seed: 20261121 },
     );
+    // The runs exercised both paths: state built from diffs alone, and state recovered by resync.
+    expect(settledBy.diffsOnly).toBeGreaterThan(0);
+    expect(settledBy.resync).toBeGreaterThan(0);
   }, 300_000);
 });
