@@ -149,7 +149,7 @@ export function formatWireTable(r: WireBenchResult): string {
   ].join('\n');
 }
 
-function distribution(values: number[]): Distribution {
+export function distribution(values: number[]): Distribution {
   if (values.length === 0) return { median: 0, p95: 0, max: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;

@@ -4,19 +4,33 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatStoreTable, formatThroughputTable, runInventoryCloudBench } from './inventory-store.ts';
 import { formatWireTable, runInventoryWireBench } from './inventory-wire.ts';
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
 
-function main(): void {
+async function main(): Promise<void> {
+  const started = performance.now();
   mkdirSync(RESULTS_DIR, { recursive: true });
   const wire = runInventoryWireBench({ devices: 50, steps: 100, seed: 20240601 });
   console.log(formatWireTable(wire));
+
+  const { store, throughput } = await runInventoryCloudBench({
+    store: { devices: 20, steps: 30, seed: 20240601, concurrency: 4 },
+    throughput: { devices: 20, diffsPerDevice: 20, seed: 20240602 },
+  });
+  console.log(`\n${formatStoreTable(store)}`);
+  console.log(`\n${formatThroughputTable(throughput)}`);
+
   writeFileSync(
     join(RESULTS_DIR, 'inventory.json'),
-    `${JSON.stringify({ generatedBy: 'npm run bench', wire }, null, 2)}\n`,
+    `${JSON.stringify({ generatedBy: 'npm run bench', wire, store, throughput }, null, 2)}\n`,
   );
   console.log(`\nfigures written to ${join('bench', 'results', 'inventory.json')}`);
+  console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

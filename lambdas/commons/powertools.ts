@@ -5,6 +5,21 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'fleetpulse';
 
 export const logger = new Logger({ serviceName });
-// Metrics' own warnings go through the logger, so they honour POWERTOOLS_LOG_LEVEL.
-export const metrics = new Metrics({ serviceName, namespace: 'FleetPulse', logger });
+
+/**
+ * Metrics' own warnings go through the logger. The local cloud runs every handler in one process,
+ * so concurrent invocations share one metrics buffer and one may flush another's metrics, leaving
+ * it "empty"; with metrics disabled there (POWERTOOLS_METRICS_DISABLED) that warning is noise.
+ */
+const metricsLogger = {
+  debug: (message: string) => logger.debug(message),
+  info: (message: string) => logger.info(message),
+  error: (message: string) => logger.error(message),
+  warn: (message: string) => {
+    if (process.env.POWERTOOLS_METRICS_DISABLED === 'true' && message.startsWith('No application metrics')) return;
+    logger.warn(message);
+  },
+};
+
+export const metrics = new Metrics({ serviceName, namespace: 'FleetPulse', logger: metricsLogger });
 export const tracer = new Tracer({ serviceName });

@@ -1,0 +1,418 @@
+/**
+ * Inventory in the store, on the real local cloud (dynalite, fauxqs, the mTLS broker, the topic rule,
+ * the SQS poller and the report handler, all in this process):
+ *
+ *   store       DynamoDB capacity per applied report, from ReturnConsumedCapacity: reports of a seeded
+ *               simulated fleet applied with ingestReport() directly, next to the naive design (the
+ *               whole state rewritten as one item, measureWholeItemRewrite) for each device.
+ *   throughput  devices publish a full report then diffs over MQTT (QoS 1) as fast as the broker
+ *               accepts; wall time from the first publish until the `reports` queue is drained and
+ *               every device's stored sequence is its last published one.
+ *
+ * Handler modules build their AWS clients from process.env at import, so everything under lambdas/
+ * is imported dynamically, after the cloud has set the environment.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createRng, hashString, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
+import { buildReport, MemorySequenceStore, type ReportBaseline } from '#agent/inventory/index.ts';
+import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
+import { type LocalCloud, startLocalCloud } from '#local/cloud.ts';
+import { issueDeviceCert } from '#local/dev-ca.ts';
+import { encodeFramed } from '#protocol/encoding.ts';
+import type { Report } from '#protocol/inventory.ts';
+import { topics } from '#protocol/topics.ts';
+import { type Distribution, distribution } from './inventory-wire.ts';
+
+const AGENT_VERSION = '0.1.0';
+const COLLECTED_AT_BASE = Date.UTC(2024, 5, 1);
+const TARGET_RATIO = 1 / 10;
+
+export interface StoreBenchOptions {
+  devices: number;
+  steps: number;
+  seed: number;
+  /** Devices applied at the same time (each device's reports stay in order). */
+  concurrency: number;
+}
+
+export interface ThroughputBenchOptions {
+  devices: number;
+  diffsPerDevice: number;
+  seed: number;
+}
+
+export interface StoreBenchResult {
+  fleet: StoreBenchOptions;
+  full: { count: number; writeUnits: Distribution; readUnits: Distribution };
+  diff: { count: number; writeUnits: Distribution; readUnits: Distribution };
+  /** Outcome of every ingestReport call (all 'applied' when nothing interfered). */
+  outcomes: Record<string, number>;
+  wholeItemRewrite: { writeUnits: Distribution; stateBytes: Distribution };
+  /** Median WCU per diff / median WCU of rewriting the whole state as one item. */
+  ratio: number;
+  target: { ratioMax: number; met: boolean };
+  elapsedMs: number;
+}
+
+export interface ThroughputBenchResult {
+  fleet: ThroughputBenchOptions;
+  reports: number;
+  fulls: number;
+  diffs: number;
+  /** First publish → last PUBACK. */
+  publishMs: number;
+  /** First publish → queue drained and every device's stored seq = its last published seq. */
+  wallMs: number;
+  reportsPerSec: number;
+  diffsPerSec: number;
+  /** After the run: stored sections equal each device's simulated state (read back via getInventory). */
+  verifiedDevices: number;
+  environment: string;
+}
+
+export interface CloudBenchResult {
+  store: StoreBenchResult;
+  throughput: ThroughputBenchResult;
+}
+
+const ENVIRONMENT_NOTE =
+  'single 2-core machine; broker, rule engine, SQS/S3 (fauxqs), DynamoDB (dynalite) and handlers in one Node process: a floor for the pipeline logic, not an AWS figure';
+
+type Domain = {
+  ingestReport: typeof import('#lambdas/inventory/apply.ts').ingestReport;
+  inventoryDeps: typeof import('#lambdas/inventory/clients.ts').inventoryDeps;
+  measureWholeItemRewrite: typeof import('#lambdas/inventory/measure.ts').measureWholeItemRewrite;
+  getInventory: typeof import('#lambdas/inventory/api.ts').getInventory;
+  getMeta: typeof import('#lambdas/inventory/store.ts').getMeta;
+  destroyClients: () => void;
+};
+
+async function loadDomain(): Promise<Domain> {
+  const [apply, clients, measure, api, store, commons] = await Promise.all([
+    import('#lambdas/inventory/apply.ts'),
+    import('#lambdas/inventory/clients.ts'),
+    import('#lambdas/inventory/measure.ts'),
+    import('#lambdas/inventory/api.ts'),
+    import('#lambdas/inventory/store.ts'),
+    import('#lambdas/commons/clients.ts'),
+  ]);
+  return {
+    ingestReport: apply.ingestReport,
+    inventoryDeps: clients.inventoryDeps,
+    measureWholeItemRewrite: measure.measureWholeItemRewrite,
+    getInventory: api.getInventory,
+    getMeta: store.getMeta,
+    destroyClients: () => {
+      commons.dynamodb.destroy();
+      commons.sqs.destroy();
+      commons.s3.destroy();
+    },
+  };
+}
+
+/** A seeded simulated device as the agent drives it: host, churn, sequence store, baseline. */
+class BenchDevice {
+  readonly host: SimulatedHost;
+  readonly seqStore: MemorySequenceStore;
+  private readonly churn: () => number;
+  private baseline: ReportBaseline | undefined;
+  private step = 0;
+
+  constructor(
+    readonly id: string,
+    seed: number,
+  ) {
+    const deviceSeed = (seed ^ hashString(id)) >>> 0;
+    this.host = new SimulatedHost(deviceSeed, { hostname: id });
+    this.churn = createRng(deviceSeed ^ 0x5eed);
+    this.seqStore = new MemorySequenceStore(`epoch-${id}`);
+  }
+
+  /** The report for the current state (after one churn step unless it is the first), or undefined. */
+  next(): Report | undefined {
+    if (this.step > 0) this.host.step(this.churn);
+    const built = buildReport(
+      this.baseline,
+      { sections: this.host.sections(), errors: [], collectedAt: COLLECTED_AT_BASE + this.step * 900_000 },
+      this.seqStore,
+      { agentVersion: AGENT_VERSION },
+    );
+    this.step++;
+    if (built === undefined) return undefined;
+    this.baseline = built.baseline;
+    return built.report;
+  }
+}
+
+const deviceIds = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, d) => `${prefix}-${String(d).padStart(4, '0')}`);
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promise<StoreBenchResult> {
+  const started = performance.now();
+  const deps = domain.inventoryDeps();
+  const full = { write: [] as number[], read: [] as number[] };
+  const diff = { write: [] as number[], read: [] as number[] };
+  const outcomes: Record<string, number> = {};
+  const wholeUnits: number[] = [];
+  const wholeBytes: number[] = [];
+
+  await pool(deviceIds('store', options.devices), options.concurrency, async (deviceId) => {
+    const device = new BenchDevice(deviceId, options.seed);
+    for (let step = 0; step <= options.steps; step++) {
+      const report = device.next();
+      if (report === undefined) continue;
+      const result = await domain.ingestReport(deps, {
+        deviceId,
+        report,
+        raw: encodeFramed(report),
+        receivedAt: Date.now(),
+      });
+      outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+      const into = report.kind === 'full' ? full : diff;
+      into.write.push(result.writeUnits);
+      into.read.push(result.readUnits);
+    }
+    const whole = await domain.measureWholeItemRewrite(deps, deviceId);
+    wholeUnits.push(whole.writeUnits);
+    wholeBytes.push(whole.stateBytes);
+  });
+
+  const diffWrite = distribution(diff.write);
+  const wholeWrite = distribution(wholeUnits);
+  const ratio = wholeWrite.median > 0 ? diffWrite.median / wholeWrite.median : Number.NaN;
+  return {
+    fleet: options,
+    full: { count: full.write.length, writeUnits: distribution(full.write), readUnits: distribution(full.read) },
+    diff: { count: diff.write.length, writeUnits: diffWrite, readUnits: distribution(diff.read) },
+    outcomes,
+    wholeItemRewrite: { writeUnits: wholeWrite, stateBytes: distribution(wholeBytes) },
+    ratio,
+    target: { ratioMax: TARGET_RATIO, met: ratio <= TARGET_RATIO },
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+async function runThroughputBench(
+  cloud: LocalCloud,
+  domain: Domain,
+  options: ThroughputBenchOptions,
+): Promise<ThroughputBenchResult> {
+  const deps: InventoryDeps = domain.inventoryDeps();
+  const sqs = new SQSClient({
+    region: cloud.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoint: cloud.endpoints.sqsEndpoint,
+    useQueueUrlAsEndpoint: false,
+  });
+  const clients: MqttClient[] = [];
+  try {
+    // Everything that is not the pipeline happens before the clock starts: certs, connections, frames.
+    const devices = await Promise.all(
+      deviceIds('tput', options.devices).map(async (id) => {
+        const device = new BenchDevice(id, options.seed);
+        const frames: Buffer[] = [];
+        let diffs = 0;
+        for (let tries = 0; diffs < options.diffsPerDevice && tries < options.diffsPerDevice * 20; tries++) {
+          const report = device.next();
+          if (report === undefined) continue;
+          if (report.kind === 'diff') diffs++;
+          frames.push(encodeFramed(report));
+        }
+        const cert = issueDeviceCert(cloud.ca, id);
+        const client = await mqtt.connectAsync(cloud.endpoints.mqttUrl, {
+          clientId: id,
+          protocolVersion: 4,
+          ca: cloud.ca.certPem,
+          cert: cert.certPem,
+          key: cert.keyPem,
+          rejectUnauthorized: true,
+          reconnectPeriod: 0,
+          connectTimeout: 10_000,
+        });
+        clients.push(client);
+        return { id, device, frames, diffs, client };
+      }),
+    );
+    // Let the connect lifecycle events settle so they are not counted.
+    await cloud.idle();
+
+    const t0 = performance.now();
+    await Promise.all(
+      devices.map(async ({ id, frames, client }) => {
+        for (const frame of frames) await client.publishAsync(topics.report(id), frame, { qos: 1 });
+      }),
+    );
+    const publishMs = performance.now() - t0;
+
+    const queueEmpty = async () => {
+      const { Attributes: a } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: cloud.queues.reports.url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return a?.ApproximateNumberOfMessages === '0' && a.ApproximateNumberOfMessagesNotVisible === '0';
+    };
+    const allStored = async () => {
+      for (const { id, device } of devices) {
+        const meta = await domain.getMeta(deps, id);
+        if (meta?.epoch !== device.seqStore.epoch || meta.seq !== device.seqStore.current) return false;
+      }
+      return true;
+    };
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      await cloud.idle();
+      if ((await queueEmpty()) && (await allStored())) break;
+      if (Date.now() > deadline) throw new Error('throughput bench: reports not applied within 120 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const wallMs = performance.now() - t0;
+
+    // Outside the clock: the state the pipeline stored is the devices' state.
+    let verifiedDevices = 0;
+    for (const { id, device } of devices) {
+      const stored = await domain.getInventory(deps, id);
+      if (
+        stored.seq === device.seqStore.current &&
+        JSON.stringify(sortKeys(stored.sections)) === JSON.stringify(sortKeys(device.host.sections()))
+      )
+        verifiedDevices++;
+    }
+
+    const reports = devices.reduce((n, d) => n + d.frames.length, 0);
+    const diffs = devices.reduce((n, d) => n + d.diffs, 0);
+    return {
+      fleet: options,
+      reports,
+      fulls: reports - diffs,
+      diffs,
+      publishMs: Math.round(publishMs),
+      wallMs: Math.round(wallMs),
+      reportsPerSec: round1(reports / (wallMs / 1000)),
+      diffsPerSec: round1(diffs / (wallMs / 1000)),
+      verifiedDevices,
+      environment: ENVIRONMENT_NOTE,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    sqs.destroy();
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Starts a local cloud in a temp dir, runs both benches on it, stops it and removes the dir. */
+export async function runInventoryCloudBench(options: {
+  store: StoreBenchOptions;
+  throughput: ThroughputBenchOptions;
+}): Promise<CloudBenchResult> {
+  // Reports here arrive in order or are merely reordered: no gap may turn into a resync.
+  process.env.INVENTORY_GAP_GRACE_SEC = '3600';
+  const dataDir = await mkdtemp(join(tmpdir(), 'fleetpulse-bench-'));
+  let cloud: LocalCloud | undefined;
+  let domain: Domain | undefined;
+  try {
+    cloud = await startLocalCloud({
+      dataDir,
+      ports: { mqtt: 0, api: 0, dynamodb: 0, sqsS3: 0, iotData: 0 },
+      log: 'silent',
+    });
+    domain = await loadDomain();
+    const store = await runStoreBench(domain, options.store);
+    const throughput = await runThroughputBench(cloud, domain, options.throughput);
+    return { store, throughput };
+  } finally {
+    await cloud?.stop();
+    domain?.destroyClients();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function formatStoreTable(r: StoreBenchResult): string {
+  const n = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const row = (label: string, d: Distribution, ref = ''): string[] => [
+    label,
+    n(d.median),
+    n(d.p95),
+    n(d.max),
+    ref,
+  ];
+  const rows = [
+    row('write units per diff', r.diff.writeUnits, `≤ ${n(r.wholeItemRewrite.writeUnits.median / 10)}`),
+    row('write units per full report (first)', r.full.writeUnits),
+    row('read units per diff', r.diff.readUnits),
+    row('read units per full report (first)', r.full.readUnits),
+    row('naive: whole state as one item, WCU', r.wholeItemRewrite.writeUnits, 'per report'),
+    row('  its size (KB)', {
+      median: round1(r.wholeItemRewrite.stateBytes.median / 1024),
+      p95: round1(r.wholeItemRewrite.stateBytes.p95 / 1024),
+      max: round1(r.wholeItemRewrite.stateBytes.max / 1024),
+    }),
+  ];
+  const f = r.fleet;
+  const outcomes = Object.entries(r.outcomes)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return [
+    `DynamoDB capacity per report (dynalite, ReturnConsumedCapacity): ${f.devices} devices × ${f.steps} churn steps, seed ${f.seed}`,
+    table(['inventory in DynamoDB', 'median', 'p95', 'max', 'target/ref'], rows),
+    `${r.diff.count} diffs, ${r.full.count} full reports (${outcomes}); ${(r.elapsedMs / 1000).toFixed(1)} s`,
+    `median WCU per diff / median WCU of a whole-item rewrite = ${n(r.diff.writeUnits.median)} / ${n(r.wholeItemRewrite.writeUnits.median)} = ${r.ratio.toFixed(3)} (target ≤ ${r.target.ratioMax.toFixed(3)}) → ${r.target.met ? 'met' : 'NOT met'}`,
+  ].join('\n');
+}
+
+export function formatThroughputTable(r: ThroughputBenchResult): string {
+  const f = r.fleet;
+  const rows = [
+    ['reports applied (full + diffs)', `${r.reports} (${r.fulls} + ${r.diffs})`],
+    ['publish time (first publish → last PUBACK)', `${(r.publishMs / 1000).toFixed(2)} s`],
+    ['wall time (first publish → all stored)', `${(r.wallMs / 1000).toFixed(2)} s`],
+    ['reports/s end to end', r.reportsPerSec.toFixed(1)],
+    ['diffs/s end to end', r.diffsPerSec.toFixed(1)],
+    ['devices whose stored state = device state', `${r.verifiedDevices}/${f.devices}`],
+  ];
+  return [
+    `merge throughput, broker → rule → SQS → handler → DynamoDB: ${f.devices} MQTT devices (mTLS, QoS 1), 1 full + ${f.diffsPerDevice} diffs each`,
+    table(['throughput through the local cloud', 'value'], rows),
+    `note: ${r.environment}`,
+  ].join('\n');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
