@@ -2,19 +2,14 @@
  * Generated machines for the simulated fleet: a seeded mix of Windows and Linux hosts with 0–3
  * interactive sessions that occasionally change state, so dashboards have something to show.
  */
+
+import { createRng } from '#agent/inventory/collectors/simulated/rng.ts';
 import type { UserSession } from '#protocol/messages.ts';
 import type { HostProbe, Platform } from './host.ts';
 
-/** mulberry32: small, fast, good enough for test data; same seed, same fleet. */
+/** Seeded uniform [0, 1) source: same seed, same values (one PRNG for the whole simulator). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  return createRng(seed).next;
 }
 
 const USERS = [

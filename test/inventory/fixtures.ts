@@ -2,6 +2,8 @@
  * A realistic device inventory (~75 KB of JSON, like the reference products' initial report) and the
  * churn a device sees between reports, plus report/frame builders. Deterministic (seeded).
  */
+
+import { createRng } from '#agent/inventory/collectors/simulated/rng.ts';
 import { Codec, encodeFramed } from '#protocol/encoding.ts';
 import type { DiffReport, FullReport, JsonObject, SectionName } from '#protocol/inventory.ts';
 import { createMergePatch } from '#protocol/merge-patch.ts';
@@ -10,16 +12,9 @@ import { buildRuleEvent, type RuleEvent } from '#wiring/rule-event.ts';
 
 export type DeviceState = Partial<Record<SectionName, JsonObject>>;
 
-/** mulberry32: small, seeded, good enough for fixtures. */
+/** Seeded uniform [0, 1) source for fixtures. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
