@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import mqtt, { type MqttClient } from 'mqtt';
-import { createRng, hashString, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
+import { createRng, hashString, type Rng, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
 import { buildReport, MemorySequenceStore, type ReportBaseline } from '#agent/inventory/index.ts';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { type LocalCloud, startLocalCloud } from '#local/cloud.ts';
@@ -118,7 +118,7 @@ async function loadDomain(): Promise<Domain> {
 class BenchDevice {
   readonly host: SimulatedHost;
   readonly seqStore: MemorySequenceStore;
-  private readonly churn: () => number;
+  private readonly churn: Rng;
   private baseline: ReportBaseline | undefined;
   private step = 0;
 
@@ -198,7 +198,11 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
   const ratio = wholeWrite.median > 0 ? diffWrite.median / wholeWrite.median : Number.NaN;
   return {
     fleet: options,
-    full: { count: full.write.length, writeUnits: distribution(full.write), readUnits: distribution(full.read) },
+    full: {
+      count: full.write.length,
+      writeUnits: distribution(full.write),
+      readUnits: distribution(full.read),
+    },
     diff: { count: diff.write.length, writeUnits: diffWrite, readUnits: distribution(diff.read) },
     outcomes,
     wholeItemRewrite: { writeUnits: wholeWrite, stateBytes: distribution(wholeBytes) },

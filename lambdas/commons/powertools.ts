@@ -16,7 +16,8 @@ const metricsLogger = {
   info: (message: string) => logger.info(message),
   error: (message: string) => logger.error(message),
   warn: (message: string) => {
-    if (process.env.POWERTOOLS_METRICS_DISABLED === 'true' && message.startsWith('No application metrics')) return;
+    if (process.env.POWERTOOLS_METRICS_DISABLED === 'true' && message.startsWith('No application metrics'))
+      return;
     logger.warn(message);
   },
 };
