@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type DevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { Agent } from './agent.ts';
 import { parseAgentConfig } from './config.ts';
+import type { HostProbe } from './host.ts';
 import { createLogger, errorMessage } from './logger.ts';
 import type { AgentModule } from './module.ts';
 import { simulatedHost } from './simulated-host.ts';
@@ -25,7 +26,8 @@ export interface SimulatedFleetOptions {
   readonly heartbeatIntervalSec?: number;
   /** Same seed, same fleet (platforms, host names, sessions). @default 1 */
   readonly seed?: number;
-  readonly modules?: (deviceId: string, seed: number) => AgentModule[];
+  /** Feature modules per device; `host` is the simulated machine, so they describe the same one. */
+  readonly modules?: (deviceId: string, seed: number, host: HostProbe) => AgentModule[];
   /** @default 'silent' */
   readonly log?: 'silent' | 'info';
   /** Bound on waiting for each agent's first connection. @default 10_000 */
@@ -98,11 +100,12 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
           readFile(config.certPath, 'utf8'),
           readFile(config.keyPath, 'utf8'),
         ]);
+        const host = simulatedHost(deviceId, deviceSeed);
         const agent = new Agent({
           config,
           identity: { cert, key, ca: caPem },
-          host: simulatedHost(deviceId, deviceSeed),
-          modules: opts.modules?.(deviceId, deviceSeed) ?? [],
+          host,
+          modules: opts.modules?.(deviceId, deviceSeed, host) ?? [],
           logger: createLogger(log, { deviceId }),
         });
         await agent.start();
