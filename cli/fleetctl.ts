@@ -1,12 +1,13 @@
 /**
- * fleetctl: the operator's CLI. Registers devices (local cloud or AWS IoT) and reads the fleet
- * through the operator API.
+ * fleetctl: the operator's CLI. Registers devices (local cloud or AWS IoT), reads the fleet
+ * through the operator API, and inspects and replays dead letters.
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from '#agent/version.ts';
 import { isDeviceId } from '#protocol/topics.ts';
 import { type ApiTarget, type DeviceView, getDevice, listDevices } from './api-client.ts';
+import { dlqCommand } from './dlq-command.ts';
 import { ago, table, text } from './format.ts';
 import { findLocalCloudDir, readLocalEndpoints } from './local-cloud.ts';
 import { assertNewDeviceFolder, DEFAULT_DEVICE_POLICY, registerAws, registerLocal } from './register.ts';
@@ -71,7 +72,7 @@ function apiOptions(command: Command): Command {
 
 export function buildProgram(): Command {
   const program = new Command('fleetctl')
-    .description('Operate a fleetpulse fleet: register devices, list them, inspect one.')
+    .description('Operate a fleetpulse fleet: register devices, list them, inspect one, replay dead letters.')
     .version(AGENT_VERSION)
     .showHelpAfterError();
 
@@ -194,6 +195,8 @@ export function buildProgram(): Command {
       console.log(`\n${details.map(([k, v]) => `${k}: ${text(v)}`).join('\n')}`);
     },
   );
+
+  program.addCommand(dlqCommand());
 
   return program;
 }

@@ -13,6 +13,10 @@ export const LocalEndpointsSchema = z.looseObject({
   apiUrl: z.string().url(),
   apiToken: z.string().min(1),
   caCertPath: z.string().min(1).optional(),
+  sqsEndpoint: z.string().url().optional(),
+  /** Lambda's Invoke API; absent in files written before it existed (restart the local cloud). */
+  lambdaEndpoint: z.string().url().optional(),
+  region: z.string().min(1).optional(),
 });
 export type LocalEndpoints = z.infer<typeof LocalEndpointsSchema>;
 

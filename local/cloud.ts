@@ -22,7 +22,8 @@ import { type DevCa, ensureDevCa, issueServerCert } from './dev-ca.ts';
 import { createTables, startDynamoDb } from './dynamodb.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from './environment.ts';
 import { startIotDataServer } from './iot-data-server.ts';
-import { type HandlerOverrides, loadLambdaRuntime } from './lambda-runtime.ts';
+import { createLambdaInvokeApi } from './lambda-api.ts';
+import { type HandlerOverrides, type LambdaRuntime, loadLambdaRuntime } from './lambda-runtime.ts';
 import { createLog, type LogLevel } from './log.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { createRuleEngine } from './rule-engine.ts';
@@ -87,6 +88,13 @@ export interface LocalCloudEndpoints {
   readonly sqsEndpoint: string;
   readonly s3Endpoint: string;
   readonly iotDataEndpoint: string;
+  /**
+   * Lambda's Invoke API for `@aws-sdk/client-lambda` (functions are `fleetpulse-<wiring name>`). It
+   * shares the IoT data plane's port: no extra port to configure, and tests' ephemeral ports cover it.
+   */
+  readonly lambdaEndpoint: string;
+  /** Region the emulators were created in (fauxqs scopes queue names by region). */
+  readonly region: string;
 }
 
 export interface LocalCloud {
@@ -106,7 +114,10 @@ export interface LocalCloud {
     payload: Buffer | string,
     options?: { qos?: 0 | 1; retain?: boolean },
   ): Promise<void>;
-  /** Resolves when every topic-rule invocation started so far (retries included) has settled. */
+  /**
+   * Resolves when every topic-rule invocation started so far (retries included) and every Event
+   * invocation through the Invoke API has settled.
+   */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -184,9 +195,20 @@ async function start(
 
   // The data plane starts before the broker: handlers need its URL in their environment at import.
   let broker: LocalBroker | undefined;
+  // Invoke requests are served once the handlers are loaded (below); the server starts before them.
+  let invokable: LambdaRuntime | undefined;
+  const lambdaApi = createLambdaInvokeApi({
+    region,
+    log,
+    invoke: async (name, event) => {
+      if (!invokable) throw new Error('the handlers are not loaded yet');
+      return invokable.invoke(name, event);
+    },
+  });
   const iotData = await startIotDataServer({
     port: ports.iotData,
     log,
+    routes: [lambdaApi],
     publish: async (topic, payload, publishOptions) => {
       if (!broker) throw new Error('broker not started');
       await broker.publish(topic, payload, publishOptions);
@@ -210,6 +232,9 @@ async function start(
     log,
     ...(options.handlersOverride ? { overrides: options.handlersOverride } : {}),
   });
+  invokable = runtime;
+  // Event invocations still running finish before the emulators they write to stop.
+  cleanups.push(() => lambdaApi.idle());
 
   const rules = createRuleEngine({
     runtime,
@@ -266,6 +291,8 @@ async function start(
     sqsEndpoint: sqsS3.endpoint,
     s3Endpoint: sqsS3.endpoint,
     iotDataEndpoint: iotData.endpoint,
+    lambdaEndpoint: iotData.endpoint,
+    region,
   };
   if (options.writeEndpointsFile) {
     await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, {
@@ -288,6 +315,9 @@ async function start(
         typeof payload === 'string' ? Buffer.from(payload) : payload,
         publishOptions,
       ),
-    idle: () => rules.idle(),
+    idle: async () => {
+      await rules.idle();
+      await lambdaApi.idle();
+    },
   };
 }

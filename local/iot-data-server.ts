@@ -3,6 +3,7 @@
  * enough for `@aws-sdk/client-iot-data-plane`'s PublishCommand to work unchanged against
  * `IOT_DATA_ENDPOINT`. It publishes into the broker as the cloud, bypassing device ACLs, like AWS.
  * Plain HTTP on 127.0.0.1 (the SDK signs requests; the signature is not checked locally).
+ * Other AWS APIs the SDK talks to (Lambda's Invoke) can share the port through `routes`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, listenLocal, readBody, sendJson } from './http.ts';
@@ -13,9 +14,17 @@ export interface IotDataServer {
   stop(): Promise<void>;
 }
 
+/** Another AWS API served on this port. */
+export interface SharedRoute {
+  matches(url: URL): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+}
+
 export interface IotDataServerOptions {
   readonly port: number;
   readonly log: Log;
+  /** @default - the data plane only */
+  readonly routes?: readonly SharedRoute[];
   readonly publish: (
     topic: string,
     payload: Buffer,
@@ -34,6 +43,8 @@ async function handle(
   options: IotDataServerOptions,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const route = options.routes?.find((r) => r.matches(url));
+  if (route) return route.handle(req, res, url);
   const match = /^\/topics\/([^/]+)$/.exec(url.pathname);
   if (!match?.[1]) {
     return sendError(res, 404, 'ResourceNotFoundException', `No operation for ${req.method} ${url.pathname}`);

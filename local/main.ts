@@ -7,7 +7,7 @@
  *   npm start -- --log info        more output (silent|error|warn|info|debug; or FLEETPULSE_LOG)
  *
  * Ports: FLEETPULSE_MQTT_PORT, FLEETPULSE_API_PORT, FLEETPULSE_DYNAMODB_PORT, FLEETPULSE_SQS_S3_PORT,
- * FLEETPULSE_IOT_DATA_PORT. Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
+ * FLEETPULSE_IOT_DATA_PORT (which also serves Lambda's Invoke API). Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
  */
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +52,7 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
     `  Operator API               ${e.apiUrl}`,
     `  API token                  ${e.apiToken}`,
     `  IoT data plane             ${e.iotDataEndpoint}`,
+    `  Lambda Invoke API          ${e.lambdaEndpoint}   (functions: fleetpulse-<name>)`,
     `  DynamoDB (dynalite)        ${e.dynamodbEndpoint}`,
     `  SQS + S3 (fauxqs)          ${e.sqsEndpoint}`,
     `  Endpoints file             ${rel(join(cloud.dataDir, 'endpoints.json'))}`,
@@ -63,6 +64,7 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
     'Try:',
     `  curl -H "Authorization: Bearer ${e.apiToken}" ${e.apiUrl}/devices`,
     '  npx fleetctl devices list',
+    '  npx fleetctl dlq list',
     '',
     'Register and run a real agent on this machine:',
     '  npx fleetctl devices register <device-id> --out <dir>',
