@@ -5,7 +5,8 @@
  * The state is a set of small shard items plus one small `meta` item naming, per shard, which of its
  * two slots holds the current version (double buffering). Applying a report:
  *   1. archive the raw frame in S3 (deterministic key: a retry overwrites);
- *   2. read meta and the shards of the touched sections, merge, re-cut into shards;
+ *   2. read meta and, per touched section, either only the shards a diff's patch reaches (when it
+ *      provably keeps the section's layout, see local.ts) or all of them; merge; re-cut;
  *   3. put the change summary, conditional on "absent or same report" — this claims the sequence, so
  *      two different reports can never both write under it;
  *   4. put each changed shard into the slot the current meta does NOT point at, conditional on that
@@ -28,6 +29,7 @@ import { applyMergePatch } from '#protocol/merge-patch.ts';
 import { type Decision, decideReport, type ReportPosition } from './decide.ts';
 import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { archiveKey, changeSk, epochTag, META_SK, PENDING_PREFIX, pendingSk, shardSk } from './keys.ts';
+import { applyLocal, type LocalResult, type LocalTargets, localTargets } from './local.ts';
 import { requestResync } from './resync.ts';
 import {
   assembleEntries,
@@ -39,6 +41,7 @@ import {
   isJsonObject,
   parseShard,
   sectionBytes,
+  sectionLayout,
   slotOf,
   versionOf,
 } from './shards.ts';
@@ -112,6 +115,8 @@ export interface IngestResult {
   /** DynamoDB write units this call consumed (shards, change, meta, deletes, pending). */
   readonly writeUnits: number;
   readonly readUnits: number;
+  /** Sections of diffs planned from only the shards the diff reaches, and read whole (retries included). */
+  readonly sectionReads: { readonly partial: number; readonly whole: number };
 }
 
 export interface ApplyPlan {
@@ -170,7 +175,13 @@ export async function ingestReport(
     appliedSeqs,
   );
   await drainPending(deps, deviceId, meter, appliedSeqs);
-  return { outcome, appliedSeqs, writeUnits: meter.writeUnits, readUnits: meter.readUnits };
+  return {
+    outcome,
+    appliedSeqs,
+    writeUnits: meter.writeUnits,
+    readUnits: meter.readUnits,
+    sectionReads: { ...meter.sectionReads },
+  };
 }
 
 const positionOf = (r: IncomingReport): ReportPosition => ({
@@ -240,34 +251,47 @@ interface OldSection {
   readonly shards: readonly string[];
 }
 
+/** Shard data by section and index, for the given shards (every shard of a section when `undefined`). */
+async function readSectionShards(
+  deps: InventoryDeps,
+  meta: MetaItem,
+  sections: ReadonlyMap<string, readonly number[] | undefined>,
+  meter?: CapacityMeter,
+): Promise<Map<string, Map<number, string>>> {
+  const wanted: { section: string; idx: number; sk: string; gen: number }[] = [];
+  const result = new Map<string, Map<number, string>>();
+  for (const [section, indices] of sections) {
+    const encoded = meta.manifest[section];
+    if (encoded === undefined) continue;
+    const m = decodeManifest(encoded);
+    const shards = new Map<number, string>();
+    result.set(section, shards);
+    for (const idx of indices ?? m.versions.keys()) {
+      const v = m.versions[idx];
+      // An empty shard has no item: nothing to read.
+      if (v === undefined) shards.set(idx, '');
+      else wanted.push({ section, idx, sk: shardSk(section, idx, slotOf(v)), gen: genOf(v) });
+    }
+  }
+  const data = await readShards(deps, meta.deviceId, wanted, meter);
+  for (const w of wanted) result.get(w.section)?.set(w.idx, data.get(w.sk) ?? '');
+  return result;
+}
+
+function oldSection(meta: MetaItem, section: string, shards: ReadonlyMap<number, string>): OldSection {
+  const { n } = decodeManifest(meta.manifest[section] as string);
+  const list = Array.from({ length: n }, (_, idx) => shards.get(idx) ?? '');
+  return { content: assembleEntries(list.flatMap((s) => (s ? parseShard(s) : []))), shards: list };
+}
+
 async function readSections(
   deps: InventoryDeps,
   meta: MetaItem,
   sections: readonly string[],
   meter?: CapacityMeter,
 ): Promise<Map<string, OldSection>> {
-  const wanted: { section: string; idx: number; sk: string; gen: number }[] = [];
-  const manifests = new Map<string, number>();
-  for (const section of sections) {
-    const encoded = meta.manifest[section];
-    if (encoded === undefined) continue;
-    const m = decodeManifest(encoded);
-    manifests.set(section, m.n);
-    m.versions.forEach((v, idx) => {
-      if (v !== undefined) wanted.push({ section, idx, sk: shardSk(section, idx, slotOf(v)), gen: genOf(v) });
-    });
-  }
-  const data = await readShards(deps, meta.deviceId, wanted, meter);
-  const result = new Map<string, OldSection>();
-  for (const [section, n] of manifests) {
-    const shards = Array.from({ length: n }, () => '');
-    for (const w of wanted) if (w.section === section) shards[w.idx] = data.get(w.sk) ?? '';
-    result.set(section, {
-      content: assembleEntries(shards.flatMap((s) => (s ? parseShard(s) : []))),
-      shards,
-    });
-  }
-  return result;
+  const read = await readSectionShards(deps, meta, new Map(sections.map((s) => [s, undefined])), meter);
+  return new Map([...read].map(([section, shards]) => [section, oldSection(meta, section, shards)]));
 }
 
 /** The current content of the given sections (all when omitted), as one consistent snapshot. */
@@ -298,14 +322,60 @@ export async function planApply(
   const tag = epochTag(report.epoch);
   const now = deps.now();
   const sameEpoch = previous !== undefined && previous.epoch === report.epoch;
-  const toRead =
-    report.kind === 'diff' ? Object.keys(report.patches) : previous ? Object.keys(previous.manifest) : [];
-  const old = previous ? await readSections(deps, previous, toRead, meter) : new Map<string, OldSection>();
+
+  // A diff reads, per section, only the shards its patch reaches when it provably keeps the
+  // section's layout (local.ts); other sections, and full reports, are read whole and re-cut.
+  const targets = new Map<string, LocalTargets>();
+  if (report.kind === 'diff' && previous && sameEpoch) {
+    for (const [name, patch] of Object.entries(report.patches)) {
+      const encoded = previous.manifest[name];
+      if (!patch || encoded === undefined) continue;
+      const t = localTargets(patch, decodeManifest(encoded));
+      if (t) targets.set(name, t);
+    }
+  }
+  const toRead: Map<string, readonly number[] | undefined> = new Map(
+    (report.kind === 'diff'
+      ? Object.keys(report.patches)
+      : previous
+        ? Object.keys(previous.manifest)
+        : []
+    ).map((name) => [name, targets.get(name)?.shards]),
+  );
+  const read: Map<string, Map<number, string>> = previous
+    ? await readSectionShards(deps, previous, toRead, meter)
+    : new Map();
+  const local = new Map<string, LocalResult>();
+  const relayout: string[] = [];
+  for (const [name, t] of targets) {
+    const result = applyLocal(t, read.get(name) ?? new Map(), MAX_SECTION_BYTES);
+    if (result) local.set(name, result);
+    else relayout.push(name);
+  }
+  if (previous && relayout.length > 0) {
+    // The patch would change the layout: read the rest of those sections too.
+    const rest = new Map(
+      relayout.map((name) => {
+        const { versions } = decodeManifest(previous.manifest[name] as string);
+        const have = read.get(name);
+        return [name, [...versions.keys()].filter((idx) => !have?.has(idx))];
+      }),
+    );
+    for (const [name, shards] of await readSectionShards(deps, previous, rest, meter)) {
+      const have = read.get(name) ?? new Map<number, string>();
+      for (const [idx, data] of shards) have.set(idx, data);
+      read.set(name, have);
+    }
+  }
+  const old = new Map<string, OldSection>();
+  for (const [name, shards] of read)
+    if (!local.has(name) && previous) old.set(name, oldSection(previous, name, shards));
+  if (report.kind === 'diff') meter?.countSections(local.size, toRead.size - local.size);
 
   const next = new Map<string, JsonObject | undefined>();
   if (report.kind === 'diff') {
     for (const [name, patch] of Object.entries(report.patches)) {
-      if (patch) next.set(name, applyMergePatch(old.get(name)?.content ?? {}, patch));
+      if (patch && !local.has(name)) next.set(name, applyMergePatch(old.get(name)?.content ?? {}, patch));
     }
   } else {
     const failed = new Set(report.errors.map((e) => e.section));
@@ -323,6 +393,25 @@ export async function planApply(
   const manifest: Record<string, string> = report.kind === 'diff' && previous ? { ...previous.manifest } : {};
   const shardItems: ShardItem[] = [];
   const sections: Record<string, SectionChange> = {};
+  const writeShard = (name: string, idx: number, live: number | undefined, data: string): number => {
+    // Whatever the epoch, the slot the current meta points at is off limits to this write.
+    const slot = live === undefined ? 0 : 1 - slotOf(live);
+    shardItems.push({ deviceId, sk: shardSk(name, idx, slot), data, g: gen, d: digest, writtenAt: now });
+    return versionOf(gen, slot);
+  };
+  for (const [name, result] of local) {
+    const summary = summarizeSectionChange(result.before, result.after, result.splitAt);
+    if (summary) sections[name] = summary;
+    const current = decodeManifest(previous?.manifest[name] as string);
+    const shards = read.get(name);
+    const versions = [...current.versions];
+    for (const [idx, data] of result.shards) {
+      const live = current.versions[idx];
+      if (data === '') versions[idx] = undefined;
+      else if (shards?.get(idx) !== data) versions[idx] = writeShard(name, idx, live, data);
+    }
+    manifest[name] = encodeManifest({ n: current.n, versions, layout: result.layout });
+  }
   for (const [name, content] of next) {
     const summary = summarizeSectionChange(old.get(name)?.content, content);
     if (summary) sections[name] = summary;
@@ -334,21 +423,18 @@ export async function planApply(
     if (sectionBytes(content) > MAX_SECTION_BYTES) {
       throw new ProtocolError(`section ${name} would grow beyond ${MAX_SECTION_BYTES} bytes`);
     }
-    // Whatever the epoch, the slots the current meta points at are off limits to this write.
     const current =
       previous?.manifest[name] !== undefined ? decodeManifest(previous.manifest[name]) : undefined;
     const reusable = sameEpoch ? current : undefined;
-    const n = chooseShardCount(sectionBytes(content), reusable?.n);
+    const layout = sectionLayout(content);
+    const n = chooseShardCount(layout.bytes, reusable?.n);
     const oldShards = old.get(name)?.shards;
     const versions = buildShards(content, n).map((data, idx) => {
       if (data === '') return undefined;
       if (reusable && reusable.n === n && oldShards?.[idx] === data) return reusable.versions[idx];
-      const live = current?.versions[idx];
-      const slot = live === undefined ? 0 : 1 - slotOf(live);
-      shardItems.push({ deviceId, sk: shardSk(name, idx, slot), data, g: gen, d: digest, writtenAt: now });
-      return versionOf(gen, slot);
+      return writeShard(name, idx, current?.versions[idx], data);
     });
-    manifest[name] = encodeManifest({ n, versions });
+    manifest[name] = encodeManifest({ n, versions, layout });
   }
 
   const epochStartedAt = newEpoch || !previous ? incoming.receivedAt : previous.epochStartedAt;

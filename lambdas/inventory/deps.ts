@@ -39,6 +39,12 @@ export const settingsOf = (deps: InventoryDeps): InventorySettings => ({
 export class CapacityMeter {
   writeUnits = 0;
   readUnits = 0;
+  /** Sections of diffs planned from only the shards the diff reaches, and read whole (retries included). */
+  readonly sectionReads = { partial: 0, whole: 0 };
+  countSections(partial: number, whole: number): void {
+    this.sectionReads.partial += partial;
+    this.sectionReads.whole += whole;
+  }
   addWrite(consumed: { CapacityUnits?: number } | readonly { CapacityUnits?: number }[] | undefined): void {
     this.writeUnits += sumUnits(consumed);
   }

@@ -24,15 +24,22 @@ export const MAX_SHARD_BYTES = 350 * 1024;
 export const isJsonObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+export const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+
+/** The serialized size of a value the cutter splits into its children; undefined when it is kept whole. */
+export function splitBytes(value: unknown): number | undefined {
+  if (!isJsonObject(value) || Object.keys(value).length === 0) return undefined;
+  const bytes = jsonBytes(value);
+  return bytes > SPLIT_ABOVE_BYTES ? bytes : undefined;
+}
 
 export function sectionEntries(content: JsonObject): Entry[] {
   const entries: Entry[] = [];
   const walk = (obj: JsonObject, path: readonly string[]): void => {
     for (const [key, value] of Object.entries(obj)) {
       const p = [...path, key];
-      if (isJsonObject(value) && Object.keys(value).length > 0 && jsonBytes(value) > SPLIT_ABOVE_BYTES) {
-        walk(value, p);
+      if (splitBytes(value) !== undefined) {
+        walk(value as JsonObject, p);
       } else {
         entries.push([p, value]);
       }
@@ -40,6 +47,38 @@ export function sectionEntries(content: JsonObject): Entry[] {
   };
   walk(content, []);
   return entries;
+}
+
+/** An object the cutter splits into its children (the section itself aside), with its serialized size. */
+export type SplitObject = readonly [path: readonly string[], bytes: number];
+
+/**
+ * What the cut of a section depends on besides its entries: the section's serialized size (which
+ * decides `n`) and the size of every object split into its children (which decides the entries).
+ * Kept in the manifest so a diff can tell, without reading the section, whether it keeps the layout.
+ */
+export interface SectionLayout {
+  readonly bytes: number;
+  /** Sorted by path. */
+  readonly split: readonly SplitObject[];
+}
+
+export const pathId = (path: readonly string[]): string => JSON.stringify(path);
+
+export function sectionLayout(content: JsonObject): SectionLayout {
+  const split: SplitObject[] = [];
+  const walk = (obj: JsonObject, path: readonly string[]): void => {
+    for (const [key, value] of Object.entries(obj)) {
+      const bytes = splitBytes(value);
+      if (bytes === undefined) continue;
+      const p = [...path, key];
+      split.push([p, bytes]);
+      walk(value as JsonObject, p);
+    }
+  };
+  walk(content, []);
+  split.sort((a, b) => (pathId(a[0]) < pathId(b[0]) ? -1 : 1));
+  return { bytes: jsonBytes(content), split };
 }
 
 export function assembleEntries(entries: Iterable<Entry>): JsonObject {
@@ -86,21 +125,27 @@ export function chooseShardCount(bytes: number, previous?: number): number {
   return Math.min(MAX_SHARDS_PER_SECTION, pow2AtLeast(target));
 }
 
+/** Which of `n` shards holds the entry at `path`. */
+export const shardIndexOf = (path: readonly string[], n: number): number => fnv1a(pathKey(path)) % n;
+
 /** The section cut into `n` shards; '' marks an empty shard (no item is stored for it). */
 export function buildShards(content: JsonObject, n: number): string[] {
   const buckets: Entry[][] = Array.from({ length: n }, () => []);
   for (const entry of sectionEntries(content)) {
-    buckets[fnv1a(pathKey(entry[0])) % n]?.push(entry);
+    buckets[shardIndexOf(entry[0], n)]?.push(entry);
   }
-  return buckets.map((bucket) => {
-    if (bucket.length === 0) return '';
-    bucket.sort((a, b) => (pathKey(a[0]) < pathKey(b[0]) ? -1 : 1));
-    const data = JSON.stringify(bucket);
-    if (Buffer.byteLength(data, 'utf8') > MAX_SHARD_BYTES) {
-      throw new ProtocolError(`an inventory value at ${bucket[0]?.[0].join('.')} is too large to store`);
-    }
-    return data;
-  });
+  return buckets.map(encodeShard);
+}
+
+/** One shard's data from its entries ('' when none): sorted by path, so the same entries give the same bytes. */
+export function encodeShard(entries: readonly Entry[]): string {
+  if (entries.length === 0) return '';
+  const bucket = [...entries].sort((a, b) => (pathKey(a[0]) < pathKey(b[0]) ? -1 : 1));
+  const data = JSON.stringify(bucket);
+  if (Buffer.byteLength(data, 'utf8') > MAX_SHARD_BYTES) {
+    throw new ProtocolError(`an inventory value at ${bucket[0]?.[0].join('.')} is too large to store`);
+  }
+  return data;
 }
 
 export function parseShard(data: string): Entry[] {
@@ -113,25 +158,40 @@ export function sectionBytes(content: JsonObject): number {
 
 /**
  * Per section: the shard count and, per shard, which version holds it — `gen * 2 + slot` (the
- * generation that wrote it and the slot it lives in), undefined for an empty shard. Encoded compactly
- * (`n|v36,v36,,...`) because the meta item is rewritten on every report and DynamoDB bills it by size.
+ * generation that wrote it and the slot it lives in), undefined for an empty shard — and the layout
+ * (section size, split objects' sizes). Encoded compactly (`n|v36,v36,,...|bytes36|[split...]`)
+ * because the meta item is rewritten on every report and DynamoDB bills it by size. A manifest
+ * without a layout (written before layouts existed, or whose split list is too long to keep in meta)
+ * is valid: diffs of that section then read it whole.
  */
 export interface SectionManifest {
   readonly n: number;
   readonly versions: readonly (number | undefined)[];
+  readonly layout?: SectionLayout;
 }
+
+/** A longer split list is not kept in meta (it would make every report's meta write dearer). */
+export const MAX_LAYOUT_SPLIT_CHARS = 240;
 
 export const versionOf = (gen: number, slot: number): number => gen * 2 + slot;
 export const genOf = (version: number): number => Math.floor(version / 2);
 export const slotOf = (version: number): number => version % 2;
 
 export function encodeManifest(m: SectionManifest): string {
-  return `${m.n}|${m.versions.map((v) => (v === undefined ? '' : v.toString(36))).join(',')}`;
+  const base = `${m.n}|${m.versions.map((v) => (v === undefined ? '' : v.toString(36))).join(',')}`;
+  if (!m.layout) return base;
+  const split = m.layout.split.length > 0 ? JSON.stringify(m.layout.split) : '';
+  if (split.length > MAX_LAYOUT_SPLIT_CHARS) return base;
+  return `${base}|${m.layout.bytes.toString(36)}${split ? `|${split}` : ''}`;
 }
 
 export function decodeManifest(text: string): SectionManifest {
-  const [nText, list = ''] = text.split('|');
+  const [nText = '', list = '', bytesText, ...rest] = text.split('|');
   const n = Number(nText);
   const parsed = list.split(',').map((v) => (v === '' ? undefined : Number.parseInt(v, 36)));
-  return { n, versions: Array.from({ length: n }, (_, i) => parsed[i]) };
+  const versions = Array.from({ length: n }, (_, i) => parsed[i]);
+  if (bytesText === undefined) return { n, versions };
+  // The split list is JSON, whose strings may contain '|'.
+  const split = rest.length > 0 ? (JSON.parse(rest.join('|')) as SplitObject[]) : [];
+  return { n, versions, layout: { bytes: Number.parseInt(bytesText, 36), split } };
 }

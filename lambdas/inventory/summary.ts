@@ -22,27 +22,36 @@ export interface SectionChange {
 const isLarge = (v: unknown): boolean =>
   isJsonObject(v) && Buffer.byteLength(JSON.stringify(v), 'utf8') > SPLIT_ABOVE_BYTES;
 
-/** Key paths are joined with '/'. Undefined when the section did not change. */
+/**
+ * Key paths are joined with '/'. Undefined when the section did not change.
+ *
+ * `splitAt`, when given, says which objects to descend into instead of judging by size: a diff
+ * applied to part of a section passes only that part (the split objects it goes through and the
+ * entries it touches) and the split objects of the section's layout, which are the large ones.
+ */
 export function summarizeSectionChange(
   before: JsonObject | undefined,
   after: JsonObject | undefined,
+  splitAt?: (path: readonly string[]) => boolean,
 ): SectionChange | undefined {
   const all = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
-  const walk = (b: JsonObject, a: JsonObject, prefix: string): void => {
+  const walk = (b: JsonObject, a: JsonObject, prefix: readonly string[]): void => {
     for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
-      const path = prefix + key;
+      const keys = [...prefix, key];
+      const path = keys.join('/');
       if (!(key in a)) all.removed.push(path);
       else if (!(key in b)) all.added.push(path);
       else {
         const bv = b[key];
         const av = a[key];
         if (jsonEqual(bv, av)) continue;
-        if (isJsonObject(bv) && isJsonObject(av) && (isLarge(bv) || isLarge(av))) walk(bv, av, `${path}/`);
+        const descend = splitAt ? splitAt(keys) : isLarge(bv) || isLarge(av);
+        if (isJsonObject(bv) && isJsonObject(av) && descend) walk(bv, av, keys);
         else all.changed.push(path);
       }
     }
   };
-  walk(before ?? {}, after ?? {}, '');
+  walk(before ?? {}, after ?? {}, []);
   if (all.added.length + all.removed.length + all.changed.length === 0) {
     // A section appearing empty or disappearing while empty is still a change of the section set.
     if ((before === undefined) !== (after === undefined)) return { added: [], removed: [], changed: [] };

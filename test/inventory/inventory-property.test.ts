@@ -7,6 +7,7 @@ import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
 import { type JsonObject, type Report, SECTION_NAMES } from '#protocol/inventory.ts';
 import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
+import { expectCanonicalCut } from './canonical.ts';
 import { type DeviceState, diffReport, frame, fullReport, rng } from './fixtures.ts';
 import { type Harness, startHarness } from './harness.ts';
 
@@ -102,6 +103,8 @@ class SimulatedDevice {
 
 let runs = 0;
 let resyncsAnswered = 0;
+/** Sections applied by diffs from only the shards they reach, and read whole (layout change, new section). */
+const diffSectionReads = { partial: 0, whole: 0 };
 
 describe('inventory under at-least-once, unordered, lossy delivery', () => {
   it('converges to exactly the device state, through resyncs when reports are lost', async () => {
@@ -139,7 +142,11 @@ describe('inventory under at-least-once, unordered, lossy delivery', () => {
           const deliver = async (report: Report, receivedAt: number) => {
             for (let attempt = 0; ; attempt++) {
               try {
-                return await ingestReport(deps, { deviceId, report, raw: frame(report), receivedAt });
+                const result = await ingestReport(deps, { deviceId, report, raw: frame(report), receivedAt });
+                // Counted for diffs only, including held diffs this call applied.
+                diffSectionReads.partial += result.sectionReads.partial;
+                diffSectionReads.whole += result.sectionReads.whole;
+                return result;
               } catch (err) {
                 if (attempt >= 5) throw err;
               }
@@ -178,11 +185,17 @@ describe('inventory under at-least-once, unordered, lossy delivery', () => {
           const view = await getInventory(deps, deviceId);
           expect({ epoch: view.epoch, seq: view.seq }).toEqual({ epoch: device.epoch, seq: device.seq });
           expect(view.sections).toEqual(device.state);
+          // Whichever path wrote them, the shards are exactly a fresh cut of the state.
+          await expectCanonicalCut(deps, deviceId);
         },
       ),
       { numRuns: 60 },
     );
     // Not vacuous: losses did force the resync protocol in some runs.
     expect(resyncsAnswered).toBeGreaterThan(0);
+    console.info(`diff section reads: ${JSON.stringify(diffSectionReads)}`);
+    // Diffs took both paths: shards they reach only, and the whole section when its layout changed.
+    expect(diffSectionReads.partial).toBeGreaterThan(20);
+    expect(diffSectionReads.whole).toBeGreaterThan(5);
   });
 });

@@ -1,3 +1,4 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BadRequestError, NotFoundError, ProtocolError } from '#lambdas/commons/errors.ts';
 import { getInventory, listInventoryChanges } from '#lambdas/inventory/api.ts';
@@ -12,9 +13,11 @@ import { CapacityMeter, type InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { archiveKey } from '#lambdas/inventory/keys.ts';
 import { measureWholeItemRewrite } from '#lambdas/inventory/measure.ts';
 import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
-import { getMeta, queryPrefix } from '#lambdas/inventory/store.ts';
+import { decodeManifest, encodeManifest } from '#lambdas/inventory/shards.ts';
+import { getMeta, type MetaItem, queryPrefix } from '#lambdas/inventory/store.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { ResyncCommandSchema } from '#protocol/messages.ts';
+import { expectCanonicalCut } from './canonical.ts';
 import { type DeviceState, diffReport, evolve, frame, fullReport, initialState, rng } from './fixtures.ts';
 import { type Harness, startHarness } from './harness.ts';
 
@@ -60,6 +63,7 @@ describe('applying reports', () => {
     const { states, reports } = history(6);
     for (const report of reports) expect((await send(report)).outcome).toBe('applied');
     expect(await stored()).toEqual(states[5]);
+    await expectCanonicalCut(deps, deviceId);
     const view = await getInventory(deps, deviceId);
     expect(view).toMatchObject({ epoch: 'e1', seq: 6, collectedAt: reports[5]?.collectedAt });
   });
@@ -276,6 +280,91 @@ describe('write cost', () => {
     );
     expect(whole.stateBytes).toBeGreaterThan(60_000);
     expect(median).toBeLessThanOrEqual(whole.writeUnits / 10);
+  });
+});
+
+describe('read cost', () => {
+  /** The state after one package of `software` changes version. */
+  function upgradeOnePackage(state: DeviceState): DeviceState {
+    const next = structuredClone(state);
+    const packages = (next.software as { packages: Record<string, Record<string, unknown>> }).packages;
+    const [name] = Object.keys(packages) as [string];
+    (packages[name] as Record<string, unknown>).version = '99.1.2';
+    return next;
+  }
+
+  it('a diff changing one package reads only the shard that holds it', async () => {
+    const before = initialState(5);
+    const after = upgradeOnePackage(before);
+    await send(fullReport(before, { epoch: 'e1', seq: 1 }));
+    const result = await send(diffReport(before, after, { epoch: 'e1', seq: 2, baseSeq: 1 }));
+    expect(result.outcome).toBe('applied');
+    expect(result.sectionReads).toEqual({ partial: 1, whole: 0 });
+    // meta (read by the apply), one shard, the pending-diff query: the software section has 128 shards.
+    expect(result.readUnits).toBeLessThanOrEqual(3);
+    expect(result.writeUnits).toBeLessThanOrEqual(4);
+    expect(await stored()).toEqual(after);
+    await expectCanonicalCut(deps, deviceId);
+    const [change] = (await listInventoryChanges(deps, deviceId, { limit: 1 })).changes;
+    expect(change?.sections.software?.changed).toEqual([
+      `packages/${Object.keys((before.software as { packages: object }).packages)[0]}`,
+    ]);
+  });
+
+  it('reads and re-cuts the whole section when the diff changes its shard count, and stays exact', async () => {
+    const states = [initialState(6)];
+    const grown = structuredClone(states[0] as DeviceState);
+    const packages = (grown.software as { packages: Record<string, unknown> }).packages;
+    // ~60 KB more: past what keeps the software section's shard count.
+    for (let i = 0; i < 500; i++) {
+      packages[`pkg-grown-${i}`] = {
+        name: `grown ${i}`,
+        version: '1.0.0',
+        location: `C:\\Apps\\${'x'.repeat(60)}`,
+      };
+    }
+    states.push(grown, upgradeOnePackage(grown));
+    await send(fullReport(states[0] as DeviceState, { epoch: 'e1', seq: 1 }));
+    const nOf = async () => decodeManifest((await getMeta(deps, deviceId))?.manifest.software as string).n;
+    const n1 = await nOf();
+
+    const growth = await send(
+      diffReport(states[0] as DeviceState, grown, { epoch: 'e1', seq: 2, baseSeq: 1 }),
+    );
+    expect(growth.sectionReads).toEqual({ partial: 0, whole: 1 });
+    expect(await nOf()).toBeGreaterThan(n1);
+    expect(growth.readUnits).toBeGreaterThan(n1 / 2);
+    expect(await stored()).toEqual(grown);
+    await expectCanonicalCut(deps, deviceId);
+
+    // The re-cut recorded the new layout: the next small diff is local again.
+    const next = await send(diffReport(grown, states[2] as DeviceState, { epoch: 'e1', seq: 3, baseSeq: 2 }));
+    expect(next.sectionReads).toEqual({ partial: 1, whole: 0 });
+    expect(next.readUnits).toBeLessThanOrEqual(3);
+    expect(await stored()).toEqual(states[2]);
+    await expectCanonicalCut(deps, deviceId);
+  });
+
+  it('takes the whole path for a section stored without a layout, and records one', async () => {
+    const { states, reports } = history(4, 3);
+    await send(reports[0] as Report);
+    // As stored before layouts were recorded.
+    const meta = (await getMeta(deps, deviceId)) as MetaItem;
+    const manifest = Object.fromEntries(
+      Object.entries(meta.manifest).map(([name, m]) => {
+        const { n, versions } = decodeManifest(m);
+        return [name, encodeManifest({ n, versions })];
+      }),
+    );
+    await h.ddb.send(new PutCommand({ TableName: deps.table, Item: { ...meta, manifest } }));
+    const first = await send(reports[1] as Report);
+    expect(first.sectionReads.partial).toBe(0);
+    expect(first.sectionReads.whole).toBeGreaterThan(0);
+    const second = await send(reports[2] as Report);
+    expect(second.sectionReads.whole).toBe(0);
+    await send(reports[3] as Report);
+    expect(await stored()).toEqual(states[3]);
+    await expectCanonicalCut(deps, deviceId);
   });
 });
 
