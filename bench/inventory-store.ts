@@ -16,12 +16,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { createRng, hashString, type Rng, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
 import { buildReport, MemorySequenceStore, type ReportBaseline } from '#agent/inventory/index.ts';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { type LocalCloud, startLocalCloud } from '#local/cloud.ts';
 import { issueDeviceCert } from '#local/dev-ca.ts';
+import { connectDeviceClient } from '#local/device-client.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { topics } from '#protocol/topics.ts';
@@ -239,16 +240,14 @@ async function runThroughputBench(
           frames.push(encodeFramed(report));
         }
         const cert = issueDeviceCert(cloud.ca, id);
-        const client = await mqtt.connectAsync(cloud.endpoints.mqttUrl, {
-          clientId: id,
-          protocolVersion: 4,
-          ca: cloud.ca.certPem,
-          cert: cert.certPem,
-          key: cert.keyPem,
-          rejectUnauthorized: true,
-          reconnectPeriod: 0,
-          connectTimeout: 10_000,
-        });
+        const client = await connectDeviceClient(
+          { mqttUrl: cloud.endpoints.mqttUrl, ca: cloud.ca },
+          id,
+          cert,
+          {
+            connectTimeout: 10_000,
+          },
+        );
         clients.push(client);
         return { id, device, frames, diffs, client };
       }),

@@ -7,8 +7,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError, NotFoundError } from '#lambdas/commons/errors.ts';
 import { type JsonObject, SECTION_NAMES, type SectionName } from '#protocol/inventory.ts';
 import { isDeviceId } from '#protocol/topics.ts';
-import type { ChangeItem } from './apply.ts';
-import { readState } from './apply.ts';
+import { type ChangeItem, readState } from './apply.ts';
+
 import type { InventoryDeps } from './deps.ts';
 import { archiveKey, CHANGE_PREFIX } from './keys.ts';
 import { getMeta, StaleReadError } from './store.ts';
@@ -76,22 +76,15 @@ export async function getInventory(
   throw new Error(`inventory of ${deviceId} is changing too fast to read; retry`);
 }
 
-export interface InventoryChange {
-  readonly epoch: string;
-  readonly seq: number;
-  readonly kind: 'full' | 'diff';
-  readonly baseSeq?: number;
-  readonly receivedAt: number;
-  readonly collectedAt: number;
-  readonly agentVersion: string;
+/** A change as the API serves it: the stored change item without its keys and digest, with counts. */
+export type InventoryChange = Omit<ChangeItem, 'deviceId' | 'sk' | 'digest' | 'sections'> & {
   /** Per section touched: keys (paths joined with '/') added, removed, changed, and how many of each. */
   readonly sections: Partial<
     Record<string, SectionChange & { counts: { added: number; removed: number; changed: number } }>
   >;
-  readonly collectorErrors?: readonly { section: string; reason: string }[];
   /** S3 key of the raw report in the archive bucket. */
   readonly archiveKey: string;
-}
+};
 
 export interface InventoryChangesPage {
   readonly deviceId: string;

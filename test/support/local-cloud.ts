@@ -15,7 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import {
   type LocalCloud,
   type LocalCloudEndpoints,
@@ -24,6 +24,7 @@ import {
   startLocalCloud,
 } from '#local/cloud.ts';
 import { type IssuedCert, issueDeviceCert } from '#local/dev-ca.ts';
+import { connectDeviceClient } from '#local/device-client.ts';
 import type { HandlerOverrides, LambdaHandler } from '#local/lambda-runtime.ts';
 import { type FunctionName, functions } from '#wiring/functions.ts';
 
@@ -131,17 +132,12 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     deviceCert,
     async deviceClient(deviceId, clientOptions = {}) {
       const cert = clientOptions.cert ?? deviceCert(deviceId);
-      const client = await mqtt.connectAsync(cloud.endpoints.mqttUrl, {
-        clientId: clientOptions.clientId ?? deviceId,
-        protocolVersion: 4,
-        ca: cloud.ca.certPem,
-        cert: cert.certPem,
-        key: cert.keyPem,
-        rejectUnauthorized: true,
-        reconnectPeriod: 0,
-        connectTimeout: 5000,
-        ...clientOptions.mqtt,
-      });
+      const client = await connectDeviceClient(
+        { mqttUrl: cloud.endpoints.mqttUrl, ca: cloud.ca },
+        deviceId,
+        cert,
+        { ...(clientOptions.clientId ? { clientId: clientOptions.clientId } : {}), ...clientOptions.mqtt },
+      );
       clients.add(client);
       client.once('end', () => clients.delete(client));
       return client;
