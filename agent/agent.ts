@@ -13,7 +13,7 @@ import {
   type PolicyDocument,
   PolicyRequestSchema,
 } from '#protocol/messages.ts';
-import { deviceAcl, topics } from '#protocol/topics.ts';
+import { basicIngestTopic, deviceAcl, topics } from '#protocol/topics.ts';
 import { CommandRouter } from './commands.ts';
 import type { AgentConfig } from './config.ts';
 import { Connection, type ConnectionEvents, type ConnectionOptions, withTimeout } from './connection.ts';
@@ -197,6 +197,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       endpoint: { host: config.endpoint, port: config.port },
       identity,
       commandTopic: topics.command(this.deviceId),
+      ...(config.basicIngest ? { wireTopic: basicIngestTopic } : {}),
       keepaliveSec: defaults.keepaliveSec,
       connectTimeoutMs: defaults.connectTimeoutMs,
       subscribeTimeoutMs: defaults.subscribeTimeoutMs,

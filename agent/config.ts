@@ -38,6 +38,8 @@ export const AgentConfigSchema = z
     /** Ordered HTTP CONNECT proxies (carried; the proxy transport is not wired yet). */
     proxies: z.array(ProxySchema).max(16).optional(),
     logLevel: z.enum(LOG_LEVELS).default(agentDefaults.logLevel),
+    /** false: publish on the plain dt/fleet/... topics (e.g. to watch them with an MQTT client). */
+    basicIngest: z.boolean().default(agentDefaults.basicIngest),
   })
   .strict();
 

@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   readonly random?: () => number;
   /** A connection that stays up this long resets the backoff. @default 30_000 */
   readonly stableAfterMs?: number;
+  /** Maps a device topic to the topic it is published on (Basic Ingest). @default identity */
+  readonly wireTopic?: (topic: string) => string;
   /** For tests: how an mqtt.js client is created. */
   readonly createClient?: (options: IClientOptions) => MqttClient;
 }
@@ -140,7 +142,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.options.publishTimeoutMs,
       );
       this.pending.add(entry);
-      client.publish(topic, payload, { qos }, (err) => {
+      client.publish(this.options.wireTopic?.(topic) ?? topic, payload, { qos }, (err) => {
         if (err) return entry.reject(err);
         clearTimeout(timer);
         this.pending.delete(entry);

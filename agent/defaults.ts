@@ -6,6 +6,8 @@ export const agentDefaults = {
   /** MQTT over TLS; 443 switches to ALPN `x-amzn-mqtt-ca`. */
   port: 8883,
   logLevel: 'info' as const,
+  /** Publish through Basic Ingest topics (no IoT Core messaging charge for device → rule traffic). */
+  basicIngest: true,
   /** Heartbeat interval when neither config nor policy says otherwise (policy default is the same). */
   heartbeatIntervalSec: 60,
   connection: {

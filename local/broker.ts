@@ -9,7 +9,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { LifecycleEvent } from '#protocol/messages.ts';
-import { deviceAcl, topics } from '#protocol/topics.ts';
+import { BASIC_INGEST_PREFIX, deviceAcl, parseBasicIngest, topics } from '#protocol/topics.ts';
 import type { DevCa, IssuedCert } from './dev-ca.ts';
 import { closeServer, listenLocal, plainIp } from './http.ts';
 import {
@@ -20,8 +20,6 @@ import {
   LifecycleVersions,
 } from './lifecycle.ts';
 import type { Log } from './log.ts';
-
-const BASIC_INGEST_PREFIX = '$aws/rules/';
 
 /** A publish that passed authorization, as the rule engine sees it. */
 export interface DevicePublish {
@@ -52,15 +50,6 @@ export interface BrokerOptions {
 interface ConnectionState {
   facts: ConnectionFacts;
   reason?: DisconnectReason;
-}
-
-/** Splits `$aws/rules/<rule>/<topic>`; undefined when the topic is not a Basic Ingest topic. */
-export function parseBasicIngest(topic: string): { ruleName: string; topic: string } | undefined {
-  if (!topic.startsWith(BASIC_INGEST_PREFIX)) return undefined;
-  const rest = topic.slice(BASIC_INGEST_PREFIX.length);
-  const slash = rest.indexOf('/');
-  if (slash <= 0 || slash === rest.length - 1) return undefined;
-  return { ruleName: rest.slice(0, slash), topic: rest.slice(slash + 1) };
 }
 
 function commonName(socket: TLSSocket): string | undefined {

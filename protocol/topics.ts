@@ -32,6 +32,36 @@ export const topicFilters = {
   presence: '$aws/events/presence/+/+',
 } as const;
 
+/**
+ * The IoT topic rules that take device messages, by name. Devices publish through Basic Ingest
+ * (`$aws/rules/<rule>/<topic>`), which delivers straight to the rule and skips IoT Core's
+ * messaging charge; the rule sees the topic without the prefix, so handlers are unaffected.
+ */
+export const ingestRules = {
+  heartbeat: { ruleName: 'fleetpulse_heartbeat', topicFilter: topicFilters.heartbeat },
+  report: { ruleName: 'fleetpulse_report', topicFilter: topicFilters.report },
+  presence: { ruleName: 'fleetpulse_presence', topicFilter: topicFilters.presence },
+} as const;
+
+export const BASIC_INGEST_PREFIX = '$aws/rules/';
+
+/** The Basic Ingest topic for a device topic that a rule takes; the topic itself otherwise. */
+export function basicIngestTopic(topic: string): string {
+  for (const rule of Object.values(ingestRules)) {
+    if (topicMatches(rule.topicFilter, topic)) return `${BASIC_INGEST_PREFIX}${rule.ruleName}/${topic}`;
+  }
+  return topic;
+}
+
+/** Splits `$aws/rules/<rule>/<topic>`; undefined when the topic is not a Basic Ingest topic. */
+export function parseBasicIngest(topic: string): { ruleName: string; topic: string } | undefined {
+  if (!topic.startsWith(BASIC_INGEST_PREFIX)) return undefined;
+  const rest = topic.slice(BASIC_INGEST_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1) return undefined;
+  return { ruleName: rest.slice(0, slash), topic: rest.slice(slash + 1) };
+}
+
 export interface ParsedDeviceTopic {
   deviceId: string;
   kind: DeviceTopicKind;

@@ -3,7 +3,7 @@
  * Read by lib/ (CDK: functions, topic rules, event sources, routes, grants) and by local/ (the
  * local cloud's rule engine, queue pollers and API server), so the two cannot drift.
  */
-import { topicFilters } from '#protocol/topics.ts';
+import { ingestRules } from '#protocol/topics.ts';
 import type { BucketName, QueueName, TableName } from './resources.ts';
 
 export type Trigger =
@@ -52,7 +52,7 @@ export const functions = {
     description: 'Records heartbeats (last seen, version, source IP, connectivity); nudges stale devices',
     memoryMb: 256,
     timeoutSec: 10,
-    trigger: { kind: 'topic-rule', ruleName: 'fleetpulse_heartbeat', topicFilter: topicFilters.heartbeat },
+    trigger: { kind: 'topic-rule', ...ingestRules.heartbeat },
     access: {
       // Inventory read-write: reconciling the report sequence records lag markers and rate-limits resyncs.
       tables: { devices: 'readWrite', inventory: 'readWrite' },
@@ -65,7 +65,7 @@ export const functions = {
     description: 'Tracks connect/disconnect lifecycle events',
     memoryMb: 256,
     timeoutSec: 10,
-    trigger: { kind: 'topic-rule', ruleName: 'fleetpulse_presence', topicFilter: topicFilters.presence },
+    trigger: { kind: 'topic-rule', ...ingestRules.presence },
     access: { tables: { devices: 'readWrite' }, queues: { ingestDeadLetter: 'send' } },
   },
   reports: {
@@ -75,8 +75,7 @@ export const functions = {
     timeoutSec: 30,
     trigger: {
       kind: 'topic-rule-queue',
-      ruleName: 'fleetpulse_report',
-      topicFilter: topicFilters.report,
+      ...ingestRules.report,
       queue: 'reports',
       batchSize: 10,
       maxBatchingWindowSec: 1,

@@ -9,7 +9,7 @@ import { simulatedHost } from '#agent/simulated-host.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { CommandResultSchema, HeartbeatSchema } from '#protocol/messages.ts';
-import { topics } from '#protocol/topics.ts';
+import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-device-1';
@@ -55,8 +55,8 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('sends a valid heartbeat right after connecting', async () => {
-    const heartbeat = broker.nextPublish(topics.heartbeat(DEVICE));
+  it('sends a valid heartbeat right after connecting, through the Basic Ingest topic of its rule', async () => {
+    const heartbeat = broker.nextPublish(`$aws/rules/fleetpulse_heartbeat/${topics.heartbeat(DEVICE)}`);
 
     await agent.start();
     const packet = await heartbeat;
@@ -95,7 +95,7 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
     await disconnected;
 
     await agent.publish(topics.report(DEVICE), Buffer.from('queued while offline'));
-    const arrived = broker.nextPublish(topics.report(DEVICE));
+    const arrived = broker.nextPublish(basicIngestTopic(topics.report(DEVICE)));
     await broker.up();
 
     expect((await arrived).payload.toString()).toBe('queued while offline');

@@ -6,7 +6,7 @@ import { startSimulatedFleet } from '#agent/simulator.ts';
 import { type DevCa, ensureDevCa } from '#local/dev-ca.ts';
 import { decodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
-import { parseDeviceTopic } from '#protocol/topics.ts';
+import { parseBasicIngest, parseDeviceTopic } from '#protocol/topics.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
 describe('simulated fleet', () => {
@@ -28,7 +28,8 @@ describe('simulated fleet', () => {
   it('runs real agents that each heartbeat as themselves, and reuses identities on restart', async () => {
     const heartbeats = new Map<string, unknown>();
     broker.aedes.on('publish', (packet, client) => {
-      const parsed = client === null ? undefined : parseDeviceTopic(packet.topic);
+      const parsed =
+        client === null ? undefined : parseDeviceTopic(parseBasicIngest(packet.topic)?.topic ?? packet.topic);
       if (parsed?.kind === 'heartbeat' && client?.id === parsed.deviceId) {
         heartbeats.set(parsed.deviceId, HeartbeatSchema.parse(decodeJson(packet.payload as Buffer)));
       }

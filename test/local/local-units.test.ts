@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { apiRoutes, matchRoute } from '#local/api-routes.ts';
 import { isAuthorized } from '#local/api-token.ts';
-import { parseBasicIngest } from '#local/broker.ts';
 import { LifecycleVersions } from '#local/lifecycle.ts';
 import { failedMessageIds } from '#local/queue-poller.ts';
+import { parseBasicIngest } from '#protocol/topics.ts';
 
 describe('SQS partial batch responses', () => {
   const ids = ['m1', 'm2', 'm3'];

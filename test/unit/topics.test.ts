@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { deviceAcl, parseDeviceTopic, topicMatches, topics } from '#protocol/topics.ts';
+import {
+  basicIngestTopic,
+  deviceAcl,
+  parseBasicIngest,
+  parseDeviceTopic,
+  topicMatches,
+  topics,
+} from '#protocol/topics.ts';
 
 describe('topics', () => {
   it('parses every device → cloud topic it builds', () => {
@@ -40,5 +47,25 @@ describe('topics', () => {
     expect(deviceAcl.canSubscribe('a', 'cmd/fleet/a')).toBe(true);
     expect(deviceAcl.canSubscribe('a', 'cmd/fleet/+')).toBe(false);
     expect(deviceAcl.canSubscribe('a', 'cmd/fleet/#')).toBe(false);
+  });
+});
+
+describe('Basic Ingest', () => {
+  it('routes device topics that a rule takes through that rule, and leaves the others alone', () => {
+    expect(basicIngestTopic('dt/fleet/a/heartbeat')).toBe(
+      '$aws/rules/fleetpulse_heartbeat/dt/fleet/a/heartbeat',
+    );
+    expect(basicIngestTopic('dt/fleet/a/report')).toBe('$aws/rules/fleetpulse_report/dt/fleet/a/report');
+    // No rule takes command results yet: they stay on the broker topic.
+    expect(basicIngestTopic('dt/fleet/a/command-result')).toBe('dt/fleet/a/command-result');
+  });
+
+  it('parses what it builds back into the rule and the device topic', () => {
+    expect(parseBasicIngest(basicIngestTopic('dt/fleet/a/report'))).toEqual({
+      ruleName: 'fleetpulse_report',
+      topic: 'dt/fleet/a/report',
+    });
+    expect(parseBasicIngest('dt/fleet/a/report')).toBeUndefined();
+    expect(parseBasicIngest('$aws/rules/')).toBeUndefined();
   });
 });
