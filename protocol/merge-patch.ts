@@ -7,16 +7,26 @@ import type { JsonObject } from './inventory.ts';
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Keys come from devices: own-property checks only (`'constructor' in {}` is true), and assignment
+ * by definition, so a key such as `__proto__` is stored as data instead of changing a prototype.
+ */
+const has = (o: JsonObject, key: string): boolean => Object.hasOwn(o, key);
+function setOwn(o: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
-  const result: JsonObject = { ...target };
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(target)) setOwn(result, key, value);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
       delete result[key];
     } else if (isObject(value)) {
-      const current = result[key];
-      result[key] = applyMergePatch(isObject(current) ? current : {}, value);
+      const current = has(result, key) ? result[key] : undefined;
+      setOwn(result, key, applyMergePatch(isObject(current) ? current : {}, value));
     } else {
-      result[key] = value;
+      setOwn(result, key, value);
     }
   }
   return result;
@@ -30,15 +40,15 @@ export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObje
 export function createMergePatch(before: JsonObject, after: JsonObject): JsonObject | undefined {
   const patch: JsonObject = {};
   for (const key of Object.keys(before)) {
-    if (!(key in after)) patch[key] = null;
+    if (!has(after, key)) setOwn(patch, key, null);
   }
   for (const [key, value] of Object.entries(after)) {
-    const old = before[key];
+    const old = has(before, key) ? before[key] : undefined;
     if (isObject(value) && isObject(old)) {
       const nested = createMergePatch(old, value);
-      if (nested !== undefined) patch[key] = nested;
+      if (nested !== undefined) setOwn(patch, key, nested);
     } else if (!jsonEqual(old, value)) {
-      patch[key] = value;
+      setOwn(patch, key, value);
     }
   }
   return Object.keys(patch).length > 0 ? patch : undefined;
@@ -52,7 +62,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => k in b && jsonEqual(a[k], b[k]));
+    return ka.every((k) => has(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
 }
@@ -62,7 +72,7 @@ export function withoutNulls(value: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
-    out[k] = isObject(v) ? withoutNulls(v) : v;
+    setOwn(out, k, isObject(v) ? withoutNulls(v) : v);
   }
   return out;
 }

@@ -39,8 +39,8 @@ export function summarizeSectionChange(
     for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
       const keys = [...prefix, key];
       const path = keys.join('/');
-      if (!(key in a)) all.removed.push(path);
-      else if (!(key in b)) all.added.push(path);
+      if (!Object.hasOwn(a, key)) all.removed.push(path);
+      else if (!Object.hasOwn(b, key)) all.added.push(path);
       else {
         const bv = b[key];
         const av = a[key];
