@@ -106,7 +106,12 @@ export class Ingest extends Construct {
   }
 
   private queueToFunction(name: string, spec: FunctionSpec, trigger: QueueTrigger, handler: IFunction): void {
-    const { batchSize, maxBatchingWindowSec } = trigger;
+    const { batchSize, maxBatchingWindowSec, maxConcurrency } = trigger;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+      throw new Error(
+        `function ${name}: maxConcurrency must be an integer in 2..1000, got ${maxConcurrency}`,
+      );
+    }
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
       throw new Error(
         `function ${name}: batchSize must be an integer in 1..${MAX_BATCH_SIZE}, got ${batchSize}`,
@@ -128,6 +133,7 @@ export class Ingest extends Construct {
       new SqsEventSource(this.queueFor(name, spec, trigger), {
         batchSize,
         maxBatchingWindow: Duration.seconds(maxBatchingWindowSec),
+        maxConcurrency,
         // Only the failed records of a batch are retried, never the whole batch.
         reportBatchItemFailures: true,
       }),

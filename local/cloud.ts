@@ -252,6 +252,7 @@ async function start(
       functionName: name,
       queue: queues[trigger.queue],
       batchSize: trigger.batchSize,
+      concurrency: trigger.maxConcurrency,
       runtime,
       sqs: sqsClient,
       region,

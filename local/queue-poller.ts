@@ -25,6 +25,8 @@ export interface QueuePollerOptions {
   readonly functionName: FunctionName;
   readonly queue: QueueRef;
   readonly batchSize: number;
+  /** Independent receive loops, like the concurrent batches of a Lambda SQS event source. @default 1 */
+  readonly concurrency?: number;
   readonly runtime: LambdaRuntime;
   readonly sqs: SQSClient;
   readonly region: string;
@@ -135,7 +137,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     );
   }
 
-  const loop = (async () => {
+  const pollLoop = async (): Promise<void> => {
     while (running) {
       try {
         await pollOnce();
@@ -145,7 +147,8 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
         await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
       }
     }
-  })();
+  };
+  const loop = Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, pollLoop));
 
   return {
     async stop() {

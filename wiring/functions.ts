@@ -17,6 +17,8 @@ export type Trigger =
       readonly queue: QueueName;
       readonly batchSize: number;
       readonly maxBatchingWindowSec: number;
+      /** Batches processed at once (SQS event source maximum concurrency, 2..1000). */
+      readonly maxConcurrency: number;
     }
   /** SQS queue → Lambda. */
   | {
@@ -24,6 +26,8 @@ export type Trigger =
       readonly queue: QueueName;
       readonly batchSize: number;
       readonly maxBatchingWindowSec: number;
+      /** Batches processed at once (SQS event source maximum concurrency, 2..1000). */
+      readonly maxConcurrency: number;
     }
   /** API Gateway HTTP API routes ("GET /devices/{id}"). */
   | { readonly kind: 'api'; readonly routes: readonly string[] };
@@ -79,6 +83,8 @@ export const functions = {
       queue: 'reports',
       batchSize: 10,
       maxBatchingWindowSec: 1,
+      // Reports of one device may be applied concurrently; the store is correct under that.
+      maxConcurrency: 5,
     },
     access: {
       tables: { inventory: 'readWrite', devices: 'readWrite' },

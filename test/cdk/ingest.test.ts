@@ -37,19 +37,20 @@ function ingest(stack: Stack, trigger: Trigger, options: { timeoutSec?: number; 
   };
 }
 
-const topicRule: Trigger = {
+const topicRule = {
   kind: 'topic-rule',
   ruleName: 'fleetpulse_heartbeat',
   topicFilter: 'dt/fleet/+/heartbeat',
-};
-const topicRuleQueue: Trigger = {
+} as const satisfies Trigger;
+const topicRuleQueue = {
   kind: 'topic-rule-queue',
   ruleName: 'fleetpulse_report',
   topicFilter: 'dt/fleet/+/report',
   queue: 'reports',
   batchSize: 10,
   maxBatchingWindowSec: 1,
-};
+  maxConcurrency: 5,
+} as const satisfies Trigger;
 
 describe('Ingest', () => {
   it('routes a topic rule to the function with the shared rule SQL and an error action to the ingest DLQ', () => {
@@ -127,13 +128,21 @@ describe('Ingest', () => {
       queue: 'reports',
       batchSize: 5,
       maxBatchingWindowSec: 0,
+      maxConcurrency: 2,
     });
 
     template.resourceCountIs('AWS::IoT::TopicRule', 0);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
+  });
+
+  it('rejects a maximum concurrency SQS event sources do not accept', () => {
+    expect(() => ingest(testStack(), { ...topicRuleQueue, maxConcurrency: 1 })).toThrow(
+      /function fn: maxConcurrency must be an integer in 2\.\.1000, got 1/,
+    );
   });
 
   it('rejects a queue whose visibility timeout is shorter than the function timeout', () => {

@@ -13,8 +13,9 @@ describe('local event sources: SQS pollers and topic rules', () => {
 
   beforeAll(async () => {
     t = await startTestCloud({
-      // Failed messages reappear at once, so maxReceiveCount is reached in milliseconds.
-      queueVisibilityTimeoutSec: 0,
+      // Failed messages reappear after a second, so maxReceiveCount is reached in seconds.
+      // Short, but not 0: with concurrent pollers a 0 s timeout hands an in-flight message to another one.
+      queueVisibilityTimeoutSec: 1,
       ruleRetryDelaysMs: [10, 10],
       handlersOverride: stubHandlers({
         reports: async (event: SQSEvent) => {
