@@ -3,7 +3,6 @@ export { collectInventory } from './collect.ts';
 export { realCollectors } from './collectors/real.ts';
 export {
   createRng,
-  createSimulatedHost,
   SimulatedHost,
   type SimulatedHostOptions,
 } from './collectors/simulated.ts';
