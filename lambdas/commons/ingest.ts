@@ -59,12 +59,13 @@ export function deviceIdOf(event: RuleEvent): string {
 export async function sendToDeadLetter(source: string, err: Error, event: unknown): Promise<void> {
   const ruleEvent = RuleEventSchema.safeParse(event);
   const topic = ruleEvent.success ? ruleEvent.data.topic : undefined;
+  const deviceId = topic === undefined ? undefined : parseDeviceTopic(topic)?.deviceId;
   const entry: DeadLetter = {
     source,
     reason: err.message,
     errorType: err.name,
     ...(topic === undefined ? {} : { topic }),
-    ...(topic && parseDeviceTopic(topic) ? { deviceId: parseDeviceTopic(topic)?.deviceId } : {}),
+    ...(deviceId === undefined ? {} : { deviceId }),
     failedAt: Date.now(),
     event,
   };

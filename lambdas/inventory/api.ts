@@ -7,11 +7,10 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError, NotFoundError } from '#lambdas/commons/errors.ts';
 import { type JsonObject, SECTION_NAMES, type SectionName } from '#protocol/inventory.ts';
 import { isDeviceId } from '#protocol/topics.ts';
-import { type ChangeItem, readState } from './apply.ts';
-
 import type { InventoryDeps } from './deps.ts';
 import { archiveKey, CHANGE_PREFIX } from './keys.ts';
-import { getMeta, StaleReadError } from './store.ts';
+import { readState } from './read.ts';
+import { type ChangeItem, getMeta, StaleReadError } from './store.ts';
 import type { SectionChange } from './summary.ts';
 
 export interface InventoryView {

@@ -30,16 +30,14 @@ import { type Decision, decideReport, type ReportPosition } from './decide.ts';
 import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { archiveKey, changeSk, epochTag, META_SK, PENDING_PREFIX, pendingSk, shardSk } from './keys.ts';
 import { applyLocal, type LocalResult, type LocalTargets, localTargets } from './local.ts';
+import { type OldSection, oldSection, readSectionShards } from './read.ts';
 import { requestResync } from './resync.ts';
 import {
-  assembleEntries,
   buildShards,
   chooseShardCount,
   decodeManifest,
   encodeManifest,
-  genOf,
   isJsonObject,
-  parseShard,
   sectionBytes,
   sectionLayout,
   slotOf,
@@ -47,14 +45,15 @@ import {
 } from './shards.ts';
 import {
   archiveReport,
+  type ChangeItem,
   deleteItems,
   getMeta,
   type MetaItem,
+  type PendingItem,
   putIf,
   putItems,
   queryPrefix,
   readArchivedReport,
-  readShards,
   type ShardItem,
   StaleReadError,
 } from './store.ts';
@@ -69,35 +68,6 @@ export const MAX_SECTION_BYTES = 512 * 1024;
 export const ABANDONED_SLOT_MS = 2 * 60_000;
 /** Pending diffs are kept at most this long (TTL clean-up only; the logic never relies on it). */
 const PENDING_TTL_SEC = 30 * 24 * 3600;
-
-export interface ChangeItem {
-  readonly deviceId: string;
-  readonly sk: string;
-  readonly epoch: string;
-  readonly seq: number;
-  readonly kind: 'full' | 'diff';
-  readonly baseSeq?: number;
-  readonly receivedAt: number;
-  readonly collectedAt: number;
-  readonly agentVersion: string;
-  /** Identifies the report content: a different report claiming the same sequence is refused. */
-  readonly digest: string;
-  readonly sections: Partial<Record<string, SectionChange>>;
-  readonly collectorErrors?: readonly { section: string; reason: string }[];
-}
-
-export interface PendingItem {
-  readonly deviceId: string;
-  readonly sk: string;
-  readonly epoch: string;
-  readonly seq: number;
-  readonly baseSeq: number;
-  readonly receivedAt: number;
-  /** When the cloud started holding it: the gap grace period counts from here, not from publish time. */
-  readonly heldAt: number;
-  readonly archiveKey: string;
-  readonly expiresAt: number;
-}
 
 /** A report to apply, with what the broker told us about it. */
 export interface IncomingReport {
@@ -243,67 +213,6 @@ export async function settleReport(
     }
   }
   throw new Error(`inventory of ${deviceId} kept moving while applying ${incoming.report.seq}; retry`);
-}
-
-interface OldSection {
-  readonly content: JsonObject;
-  /** Shard data by index ('' = empty shard). */
-  readonly shards: readonly string[];
-}
-
-/** Shard data by section and index, for the given shards (every shard of a section when `undefined`). */
-async function readSectionShards(
-  deps: InventoryDeps,
-  meta: MetaItem,
-  sections: ReadonlyMap<string, readonly number[] | undefined>,
-  meter?: CapacityMeter,
-): Promise<Map<string, Map<number, string>>> {
-  const wanted: { section: string; idx: number; sk: string; gen: number }[] = [];
-  const result = new Map<string, Map<number, string>>();
-  for (const [section, indices] of sections) {
-    const encoded = meta.manifest[section];
-    if (encoded === undefined) continue;
-    const m = decodeManifest(encoded);
-    const shards = new Map<number, string>();
-    result.set(section, shards);
-    for (const idx of indices ?? m.versions.keys()) {
-      const v = m.versions[idx];
-      // An empty shard has no item: nothing to read.
-      if (v === undefined) shards.set(idx, '');
-      else wanted.push({ section, idx, sk: shardSk(section, idx, slotOf(v)), gen: genOf(v) });
-    }
-  }
-  const data = await readShards(deps, meta.deviceId, wanted, meter);
-  for (const w of wanted) result.get(w.section)?.set(w.idx, data.get(w.sk) ?? '');
-  return result;
-}
-
-function oldSection(meta: MetaItem, section: string, shards: ReadonlyMap<number, string>): OldSection {
-  const { n } = decodeManifest(meta.manifest[section] as string);
-  const list = Array.from({ length: n }, (_, idx) => shards.get(idx) ?? '');
-  return { content: assembleEntries(list.flatMap((s) => (s ? parseShard(s) : []))), shards: list };
-}
-
-async function readSections(
-  deps: InventoryDeps,
-  meta: MetaItem,
-  sections: readonly string[],
-  meter?: CapacityMeter,
-): Promise<Map<string, OldSection>> {
-  const read = await readSectionShards(deps, meta, new Map(sections.map((s) => [s, undefined])), meter);
-  return new Map([...read].map(([section, shards]) => [section, oldSection(meta, section, shards)]));
-}
-
-/** The current content of the given sections (all when omitted), as one consistent snapshot. */
-export async function readState(
-  deps: InventoryDeps,
-  meta: MetaItem,
-  sections?: readonly string[],
-  meter?: CapacityMeter,
-): Promise<Record<string, JsonObject>> {
-  const names = sections ?? Object.keys(meta.manifest);
-  const old = await readSections(deps, meta, names, meter);
-  return Object.fromEntries([...old].map(([name, s]) => [name, s.content]));
 }
 
 const reportDigest = (report: Report): string =>

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
-import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
+import { type CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { epochTag, PENDING_PREFIX, RESYNC_SK } from './keys.ts';
 import { getItem, getMeta, isConditionalCheckFailed, queryPrefix } from './store.ts';
 
@@ -115,8 +115,7 @@ export async function reconcileReportSequence(
   const { deviceId, reportedSeq, reportedEpoch } = input;
   const now = input.now ?? deps.now();
   const clocked: InventoryDeps = { ...deps, now: () => now };
-  const meter = new CapacityMeter();
-  const meta = await getMeta(deps, deviceId, meter);
+  const meta = await getMeta(deps, deviceId);
   const stored = { storedEpoch: meta?.epoch ?? null, storedSeq: meta?.seq ?? null };
   if (reportedEpoch === undefined) return { status: 'no-reports', ...stored };
   const sameEpoch = meta?.epoch === reportedEpoch;
@@ -125,7 +124,7 @@ export async function reconcileReportSequence(
   // different paths): only a difference that outlasts the grace period is a real gap.
   const { gapGraceMs } = settingsOf(deps);
   const position = meta ? `${meta.epochTag}:${meta.seq}` : '-';
-  const marker = await getItem<ResyncItem>(deps, deviceId, RESYNC_SK, meter);
+  const marker = await getItem<ResyncItem>(deps, deviceId, RESYNC_SK);
   let lagSince = marker?.lagFrom === position ? (marker.lagSince ?? now) : undefined;
   if (lagSince === undefined) {
     lagSince = now;
@@ -135,7 +134,6 @@ export async function reconcileReportSequence(
     deps,
     deviceId,
     `${PENDING_PREFIX}${epochTag(reportedEpoch)}#`,
-    meter,
   );
   const oldestPending = Math.min(...pending.map((p) => p.heldAt));
   const overdue = now - lagSince >= gapGraceMs || now - oldestPending >= gapGraceMs;

@@ -17,6 +17,7 @@ import type { JsonObject } from '#protocol/inventory.ts';
 import type { StoredPosition } from './decide.ts';
 import type { CapacityMeter, InventoryDeps } from './deps.ts';
 import { META_SK } from './keys.ts';
+import type { SectionChange } from './summary.ts';
 
 /** The pointer to the current state: which version of which shard makes up each section. */
 export interface MetaItem extends StoredPosition {
@@ -240,3 +241,32 @@ export async function readArchivedReport(deps: InventoryDeps, key: string): Prom
 }
 
 export type SectionContents = Partial<Record<string, JsonObject>>;
+
+export interface ChangeItem {
+  readonly deviceId: string;
+  readonly sk: string;
+  readonly epoch: string;
+  readonly seq: number;
+  readonly kind: 'full' | 'diff';
+  readonly baseSeq?: number;
+  readonly receivedAt: number;
+  readonly collectedAt: number;
+  readonly agentVersion: string;
+  /** Identifies the report content: a different report claiming the same sequence is refused. */
+  readonly digest: string;
+  readonly sections: Partial<Record<string, SectionChange>>;
+  readonly collectorErrors?: readonly { section: string; reason: string }[];
+}
+
+export interface PendingItem {
+  readonly deviceId: string;
+  readonly sk: string;
+  readonly epoch: string;
+  readonly seq: number;
+  readonly baseSeq: number;
+  readonly receivedAt: number;
+  /** When the cloud started holding it: the gap grace period counts from here, not from publish time. */
+  readonly heldAt: number;
+  readonly archiveKey: string;
+  readonly expiresAt: number;
+}

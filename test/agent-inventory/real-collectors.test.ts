@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectInventory } from '#agent/inventory/collect.ts';
 import { realCollectors } from '#agent/inventory/collectors/real.ts';
-import { JsonObjectSchema } from '#protocol/inventory.ts';
+import { JsonObjectSchema, SECTION_NAMES } from '#protocol/inventory.ts';
 import { withoutNulls } from '#protocol/merge-patch.ts';
 
 describe.runIf(process.platform === 'linux')('real collectors on this Linux host', () => {
@@ -9,15 +9,7 @@ describe.runIf(process.platform === 'linux')('real collectors on this Linux host
     const result = await collectInventory(realCollectors(), {}, { timeoutMs: 20_000 });
 
     expect(result.errors).toEqual([]);
-    expect(Object.keys(result.sections)).toEqual([
-      'hardware',
-      'os',
-      'network',
-      'software',
-      'services',
-      'users',
-      'security',
-    ]);
+    expect(Object.keys(result.sections)).toEqual([...SECTION_NAMES]);
     for (const value of Object.values(result.sections)) {
       expect(JsonObjectSchema.safeParse(value).success).toBe(true);
       expect(withoutNulls(value)).toEqual(value);

@@ -3,9 +3,9 @@
  * bytes, same recorded layout, a shard count the cutter would keep) — whichever path wrote it.
  */
 import { expect } from 'vitest';
-import { readState } from '#lambdas/inventory/apply.ts';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { shardSk } from '#lambdas/inventory/keys.ts';
+import { readState } from '#lambdas/inventory/read.ts';
 import {
   buildShards,
   chooseShardCount,
