@@ -115,6 +115,11 @@ export interface LocalCloud {
     options?: { qos?: 0 | 1; retain?: boolean },
   ): Promise<void>;
   /**
+   * Calls `listener` for every message handlers send to devices through the IoT data plane, before
+   * the Publish call returns. Returns the function that removes it.
+   */
+  onDataPlanePublish(listener: (topic: string, payload: Buffer) => void): () => void;
+  /**
    * Resolves when every topic-rule invocation started so far (retries included) and every Event
    * invocation through the Invoke API has settled.
    */
@@ -205,6 +210,7 @@ async function start(
       return invokable.invoke(name, event);
     },
   });
+  const dataPlaneListeners = new Set<(topic: string, payload: Buffer) => void>();
   const iotData = await startIotDataServer({
     port: ports.iotData,
     log,
@@ -212,6 +218,7 @@ async function start(
     publish: async (topic, payload, publishOptions) => {
       if (!broker) throw new Error('broker not started');
       await broker.publish(topic, payload, publishOptions);
+      for (const listener of dataPlaneListeners) listener(topic, payload);
     },
   });
   cleanups.push(() => iotData.stop());
@@ -316,6 +323,10 @@ async function start(
         typeof payload === 'string' ? Buffer.from(payload) : payload,
         publishOptions,
       ),
+    onDataPlanePublish: (listener) => {
+      dataPlaneListeners.add(listener);
+      return () => dataPlaneListeners.delete(listener);
+    },
     idle: async () => {
       await rules.idle();
       await lambdaApi.idle();

@@ -110,7 +110,7 @@ describe('report handler', () => {
     ];
     const out = await handler(batch(...bad), context);
     expect(out.batchItemFailures).toEqual([]);
-    const letters = h.deadLetters();
+    const letters = await h.deadLetters();
     expect(letters.map((l) => [l.source, l.errorType])).toEqual([
       ['reports', 'SchemaError'],
       ['reports', 'DecodeError'],
