@@ -7,6 +7,8 @@
  * with a precise reason, and lets us change codecs without breaking deployed agents.
  */
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { exceededJsonBound } from './json-bounds.ts';
+import { toKeySafe } from './json-object.ts';
 
 export const FRAME_MAGIC = Buffer.from('FP', 'ascii');
 export const FRAME_VERSION = 1;
@@ -19,7 +21,7 @@ export enum Codec {
 
 /** IoT Core's hard payload limit. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
-/** Decompression-bomb guard: no decoded body may exceed this. */
+/** Decompression-bomb guard: no decoded body may exceed this (structure bounds: json-bounds.ts). */
 export const MAX_DECODED_BYTES = 4 * 1024 * 1024;
 
 export class DecodeError extends Error {
@@ -78,6 +80,9 @@ export function decodeFramed(payload: Uint8Array): unknown {
     }
   } catch (err) {
     if (err instanceof DecodeError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DecodeError(`body decompresses to more than ${MAX_DECODED_BYTES} bytes`);
+    }
     throw new DecodeError(
       `body does not decompress with codec ${Codec[codec as Codec]}: ${(err as Error).message}`,
     );
@@ -97,10 +102,26 @@ export function decodeJson(payload: Uint8Array): unknown {
   return parseJson(buf);
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Every device payload becomes a value here: bounded first (json-bounds.ts: depth, key counts,
+ * array lengths, string sizes), then parsed into objects whose keys are data (json-object.ts).
+ */
 function parseJson(buf: Buffer): unknown {
+  const exceeded = exceededJsonBound(buf);
+  if (exceeded !== undefined) throw new DecodeError(`payload is too large or too deep: ${exceeded}`);
+  let text: string;
   try {
-    return JSON.parse(buf.toString('utf8'));
+    text = utf8.decode(buf);
+  } catch {
+    throw new DecodeError('payload is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
   } catch (err) {
     throw new DecodeError(`payload is not valid JSON: ${(err as Error).message}`);
   }
+  return toKeySafe(value);
 }

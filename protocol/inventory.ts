@@ -6,6 +6,7 @@
  * Reports are framed and compressed (see encoding.ts) and published QoS 1 on dt/fleet/{id}/report.
  */
 import { z } from 'zod';
+import { isJsonObject, type JsonObject } from './json-object.ts';
 
 export const SECTION_NAMES = [
   'hardware',
@@ -19,9 +20,29 @@ export const SECTION_NAMES = [
 export const SectionNameSchema = z.enum(SECTION_NAMES);
 export type SectionName = z.infer<typeof SectionNameSchema>;
 
-/** Any JSON object. Section contents are open: collectors evolve faster than the cloud. */
-export const JsonObjectSchema = z.record(z.string(), z.unknown());
-export type JsonObject = Record<string, unknown>;
+/**
+ * Any JSON object. Section contents are open: collectors evolve faster than the cloud. Passed
+ * through as decoded (not rebuilt, as z.record would: it drops a `__proto__` key), so every key a
+ * device sends is kept as data.
+ */
+export const JsonObjectSchema = z.custom<JsonObject>(isJsonObject, { message: 'expected a JSON object' });
+export type { JsonObject };
+
+/**
+ * Section name → content. Checked member by member instead of rebuilt (z.partialRecord would
+ * silently skip a `__proto__` member): an unknown name, `__proto__` included, is refused.
+ */
+const SectionsSchema = z
+  .custom<Partial<Record<SectionName, JsonObject>>>(isJsonObject, { message: 'expected an object' })
+  .superRefine((sections, ctx) => {
+    for (const [name, content] of Object.entries(sections)) {
+      if (!(SECTION_NAMES as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', message: `unknown section ${JSON.stringify(name)}`, path: [name] });
+      } else if (!isJsonObject(content)) {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object', path: [name] });
+      }
+    }
+  });
 
 const Seq = z.number().int().nonnegative();
 
@@ -47,7 +68,7 @@ const ReportBase = {
 export const FullReportSchema = z.object({
   ...ReportBase,
   kind: z.literal('full'),
-  sections: z.partialRecord(SectionNameSchema, JsonObjectSchema),
+  sections: SectionsSchema,
 });
 
 export const DiffReportSchema = z.object({
@@ -56,7 +77,7 @@ export const DiffReportSchema = z.object({
   /** The sequence this diff applies on. */
   baseSeq: Seq,
   /** Per-section merge patches (null deletes a key). A section absent here is unchanged. */
-  patches: z.partialRecord(SectionNameSchema, JsonObjectSchema),
+  patches: SectionsSchema,
 });
 
 export const ReportSchema = z

@@ -3,30 +3,23 @@
  * `null` in a patch deletes a key; objects merge recursively; anything else replaces.
  * Applying the same patch twice gives the same result (idempotent), which retries rely on.
  */
-import type { JsonObject } from './inventory.ts';
+import { emptyJsonObject, getKey, isJsonObject as isObject, type JsonObject, setKey } from './json-object.ts';
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Keys come from devices: own-property checks only (`'constructor' in {}` is true), and assignment
- * by definition, so a key such as `__proto__` is stored as data instead of changing a prototype.
- */
+// Keys come from devices: results are null-prototype objects written with setKey and read with
+// own-property checks only (`'constructor' in {}` is true), so `__proto__` is stored as data.
 const has = (o: JsonObject, key: string): boolean => Object.hasOwn(o, key);
-function setOwn(o: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
-  const result: JsonObject = {};
-  for (const [key, value] of Object.entries(target)) setOwn(result, key, value);
+  const result = emptyJsonObject();
+  for (const [key, value] of Object.entries(target)) setKey(result, key, value);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
       delete result[key];
     } else if (isObject(value)) {
-      const current = has(result, key) ? result[key] : undefined;
-      setOwn(result, key, applyMergePatch(isObject(current) ? current : {}, value));
+      const current = getKey(result, key);
+      setKey(result, key, applyMergePatch(isObject(current) ? current : emptyJsonObject(), value));
     } else {
-      setOwn(result, key, value);
+      setKey(result, key, value);
     }
   }
   return result;
@@ -38,17 +31,17 @@ export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObje
  * omit absent values instead.
  */
 export function createMergePatch(before: JsonObject, after: JsonObject): JsonObject | undefined {
-  const patch: JsonObject = {};
+  const patch = emptyJsonObject();
   for (const key of Object.keys(before)) {
-    if (!has(after, key)) setOwn(patch, key, null);
+    if (!has(after, key)) setKey(patch, key, null);
   }
   for (const [key, value] of Object.entries(after)) {
-    const old = has(before, key) ? before[key] : undefined;
+    const old = getKey(before, key);
     if (isObject(value) && isObject(old)) {
       const nested = createMergePatch(old, value);
-      if (nested !== undefined) setOwn(patch, key, nested);
+      if (nested !== undefined) setKey(patch, key, nested);
     } else if (!jsonEqual(old, value)) {
-      setOwn(patch, key, value);
+      setKey(patch, key, value);
     }
   }
   return Object.keys(patch).length > 0 ? patch : undefined;
@@ -69,10 +62,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /** Removes nulls recursively, so a state is always expressible by merge patches. */
 export function withoutNulls(value: JsonObject): JsonObject {
-  const out: JsonObject = {};
+  const out = emptyJsonObject();
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
-    setOwn(out, k, isObject(v) ? withoutNulls(v) : v);
+    setKey(out, k, isObject(v) ? withoutNulls(v) : v);
   }
   return out;
 }

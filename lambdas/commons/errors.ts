@@ -3,7 +3,9 @@
  * ingest wrapper sends the event to the dead-letter queue with the reason. Anything else is treated
  * as transient and rethrown, so the platform retries it. Operator-facing errors map to HTTP in http.ts.
  */
-export { DecodeError } from '#protocol/encoding.ts';
+import { DecodeError } from '#protocol/encoding.ts';
+
+export { DecodeError };
 
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
@@ -25,4 +27,16 @@ export class NotFoundError extends Error {
 
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
+}
+
+/**
+ * Whether a retry cannot help because the failure is a property of the input: such an event is
+ * dead-lettered at once with the reason instead of being retried into the DLQ without one.
+ */
+export function isPermanentError(err: unknown): err is Error {
+  if (err instanceof InvalidInputError || err instanceof DecodeError) return true;
+  // Deterministic for a given input (too deep, too long): the same input overflows again.
+  if (err instanceof RangeError) return true;
+  // AWS refused the request itself (an item or key too large): the same request is refused again.
+  return err instanceof Error && err.name === 'ValidationException';
 }

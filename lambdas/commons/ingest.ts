@@ -5,16 +5,16 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
-import { DecodeError } from '#protocol/encoding.ts';
 import { parseDeviceTopic } from '#protocol/topics.ts';
 import { type DeadLetter, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
 import { sqs } from './clients.ts';
 import { resourceNames } from './env.ts';
-import { InvalidInputError, ProtocolError, SchemaError } from './errors.ts';
+import { isPermanentError, ProtocolError, SchemaError } from './errors.ts';
 import { logger, metrics } from './powertools.ts';
 
+/** Errors that are a property of the input (see isPermanentError): dead-lettered, never retried. */
 export function isInvalidInput(err: unknown): err is Error {
-  return err instanceof InvalidInputError || err instanceof DecodeError;
+  return isPermanentError(err);
 }
 
 export function parseRuleEvent(event: unknown): RuleEvent {

@@ -334,13 +334,16 @@ export async function planApply(
     }
     const current =
       previous?.manifest[name] !== undefined ? decodeManifest(previous.manifest[name]) : undefined;
-    const reusable = sameEpoch ? current : undefined;
     const layout = sectionLayout(content);
-    const n = chooseShardCount(layout.bytes, reusable?.n);
+    // The previous cut is reused whatever the epoch: a reinstalled or rebooted agent's full report
+    // usually equals the stored state, and then keeping the shard count leaves every shard's bytes
+    // as they are — only meta and the change item are written (the reboot-storm case). Reusing a
+    // version the previous meta names is safe: writers never touch a slot the current meta names.
+    const n = chooseShardCount(layout.bytes, current?.n);
     const oldShards = old.get(name)?.shards;
     const versions = buildShards(content, n).map((data, idx) => {
       if (data === '') return undefined;
-      if (reusable && reusable.n === n && oldShards?.[idx] === data) return reusable.versions[idx];
+      if (current && current.n === n && oldShards?.[idx] === data) return current.versions[idx];
       return writeShard(name, idx, current?.versions[idx], data);
     });
     manifest[name] = encodeManifest({ n, versions, layout });

@@ -73,8 +73,6 @@ export function localTargets(patch: JsonObject, manifest: SectionManifest): Loca
   const visited: (readonly string[])[] = [];
   const walk = (node: JsonObject, path: readonly string[]): boolean => {
     for (const [key, value] of Object.entries(node)) {
-      // Assigning it would set a prototype in the full merge: leave such content to that path.
-      if (key === '__proto__') return false;
       const child = [...path, key];
       if (!split.has(pathId(child))) touches.push({ path: child, patch: value });
       else if (!isJsonObject(value)) return false;

@@ -9,7 +9,16 @@
  */
 
 import { ProtocolError } from '#lambdas/commons/errors.ts';
-import type { JsonObject } from '#protocol/inventory.ts';
+import {
+  emptyJsonObject,
+  getKey,
+  isJsonObject,
+  type JsonObject,
+  parseKeySafeJson,
+  setKey,
+} from '#protocol/json-object.ts';
+
+export { isJsonObject };
 
 export type Entry = readonly [path: readonly string[], value: unknown];
 
@@ -20,9 +29,6 @@ export const SHARD_TARGET_BYTES = 600;
 export const MAX_SHARDS_PER_SECTION = 1024;
 /** DynamoDB items max out at 400 KB; keep head room for keys and attribute names. */
 export const MAX_SHARD_BYTES = 350 * 1024;
-
-export const isJsonObject = (v: unknown): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
 
@@ -81,22 +87,23 @@ export function sectionLayout(content: JsonObject): SectionLayout {
   return { bytes: jsonBytes(content), split };
 }
 
+/** The section back from its entries. Paths are device keys: built with setKey, never `node[key] =`. */
 export function assembleEntries(entries: Iterable<Entry>): JsonObject {
-  const root: JsonObject = {};
+  const root = emptyJsonObject();
   for (const [path, value] of entries) {
     let node = root;
     for (const key of path.slice(0, -1)) {
-      const next = node[key];
+      const next = getKey(node, key);
       if (isJsonObject(next)) {
         node = next;
       } else {
-        const created: JsonObject = {};
-        node[key] = created;
+        const created = emptyJsonObject();
+        setKey(node, key, created);
         node = created;
       }
     }
     const last = path[path.length - 1];
-    if (last !== undefined) node[last] = value;
+    if (last !== undefined) setKey(node, last, value);
   }
   return root;
 }
@@ -149,7 +156,7 @@ export function encodeShard(entries: readonly Entry[]): string {
 }
 
 export function parseShard(data: string): Entry[] {
-  return JSON.parse(data) as Entry[];
+  return parseKeySafeJson(data) as Entry[];
 }
 
 export function sectionBytes(content: JsonObject): number {

@@ -10,6 +10,11 @@ import { isJsonObject, SPLIT_ABOVE_BYTES } from './shards.ts';
 
 /** Each list keeps at most this many keys (the change item must stay small); `more` counts the rest. */
 export const MAX_KEYS_PER_LIST = 25;
+/** A longer key path is cut (ending in '…'): device keys may be long, the change item may not. */
+export const MAX_PATH_CHARS = 256;
+
+const shown = (path: string): string =>
+  path.length > MAX_PATH_CHARS ? `${path.slice(0, MAX_PATH_CHARS - 1)}…` : path;
 
 export interface SectionChange {
   added: string[];
@@ -57,7 +62,7 @@ export function summarizeSectionChange(
     if ((before === undefined) !== (after === undefined)) return { added: [], removed: [], changed: [] };
     return undefined;
   }
-  const cut = (list: string[]): string[] => list.sort().slice(0, MAX_KEYS_PER_LIST);
+  const cut = (list: string[]): string[] => list.sort().slice(0, MAX_KEYS_PER_LIST).map(shown);
   const result: SectionChange = {
     added: cut(all.added),
     removed: cut(all.removed),

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import type { JsonObject } from '#protocol/inventory.ts';
+import { emptyJsonObject, type JsonObject, jsonObjectFromEntries, setKey } from '#protocol/json-object.ts';
 import { compact } from './compact.ts';
 
 const execFileAsync = promisify(execFile);
@@ -66,7 +66,7 @@ export function parseDpkgStatus(text: string): DpkgPackage[] {
 
 /** dpkg keeps no install date; the mtime of the package's file list is the usual stand-in. */
 async function withDpkgInstallDates(packages: DpkgPackage[]): Promise<JsonObject> {
-  const out: JsonObject = {};
+  const out = emptyJsonObject();
   await Promise.all(
     packages.map(async (pkg) => {
       const listFile = await firstExisting([
@@ -74,7 +74,7 @@ async function withDpkgInstallDates(packages: DpkgPackage[]): Promise<JsonObject
         `${DPKG_INFO}/${pkg.name}.list`,
       ]);
       const installedAt = listFile === undefined ? undefined : Math.floor(listFile.mtimeMs / 1000) * 1000;
-      out[`${pkg.name}:${pkg.arch}`] = compact({ ...pkg.fields, installedAt });
+      setKey(out, `${pkg.name}:${pkg.arch}`, compact({ ...pkg.fields, installedAt }));
     }),
   );
   return sortKeys(out);
@@ -98,23 +98,27 @@ async function collectRpm(): Promise<JsonObject> {
 }
 
 export function parseRpmQuery(stdout: string): JsonObject {
-  const out: JsonObject = {};
+  const out = emptyJsonObject();
   for (const line of stdout.split('\n')) {
     const [name, arch, version, vendor, installTime] = line.split('\t');
     if (!name || !arch || name === 'gpg-pubkey') continue;
     const installedSec = Number(installTime);
-    out[`${name}:${arch}`] = compact({
-      name,
-      version: version?.replace(/^0:/, ''),
-      arch,
-      publisher: vendor === '(none)' ? undefined : vendor,
-      installedAt: Number.isFinite(installedSec) && installedSec > 0 ? installedSec * 1000 : undefined,
-      source: 'rpm',
-    });
+    setKey(
+      out,
+      `${name}:${arch}`,
+      compact({
+        name,
+        version: version?.replace(/^0:/, ''),
+        arch,
+        publisher: vendor === '(none)' ? undefined : vendor,
+        installedAt: Number.isFinite(installedSec) && installedSec > 0 ? installedSec * 1000 : undefined,
+        source: 'rpm',
+      }),
+    );
   }
   return out;
 }
 
 function sortKeys(map: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return jsonObjectFromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces as nodeNetworkInterfaces } from 'node:os';
 import si from 'systeminformation';
-import type { JsonObject } from '#protocol/inventory.ts';
+import { emptyJsonObject, type JsonObject, setKey } from '#protocol/json-object.ts';
 import type { SectionCollector } from '../sections.ts';
 import { compact, keyedBy } from './compact.ts';
 import { collectInstalledSoftware } from './installed-software.ts';
@@ -209,12 +209,12 @@ export async function collectUsers(platform: NodeJS.Platform = process.platform)
 async function readLocalAccounts(): Promise<JsonObject | undefined> {
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => undefined);
   if (passwd === undefined) return undefined;
-  const accounts: JsonObject = {};
+  const accounts = emptyJsonObject();
   for (const line of passwd.split('\n')) {
     const [name, , uidText, , gecos, home, shell] = line.split(':');
     const uid = Number(uidText);
     if (!name || !Number.isInteger(uid) || (uid !== 0 && (uid < 1000 || uid >= 65534))) continue;
-    accounts[name] = compact({ uid, fullName: gecos?.split(',')[0], home, shell });
+    setKey(accounts, name, compact({ uid, fullName: gecos?.split(',')[0], home, shell }));
   }
   return accounts;
 }
