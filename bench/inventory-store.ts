@@ -31,6 +31,8 @@ import { type Distribution, distribution } from './inventory-wire.ts';
 const AGENT_VERSION = '0.1.0';
 const COLLECTED_AT_BASE = Date.UTC(2024, 5, 1);
 const TARGET_RATIO = 1 / 10;
+/** Reboot storm: an agent start's full report equal (or nearly equal) to the stored state. */
+const REBOOT_TARGET_WRITE_UNITS = 10;
 
 export interface StoreBenchOptions {
   devices: number;
@@ -53,6 +55,16 @@ export interface StoreBenchResult {
   /** Outcome of every ingestReport call (all 'applied' when nothing interfered). */
   outcomes: Record<string, number>;
   wholeItemRewrite: { writeUnits: Distribution; stateBytes: Distribution };
+  /**
+   * Write units of an agent start's full report, after the churn steps: unchanged state from the
+   * same epoch (restart), from a new epoch (reinstall, lost sequence store), and one package added.
+   */
+  reboot: {
+    unchangedSameEpoch: Distribution;
+    unchangedNewEpoch: Distribution;
+    onePackageAdded: Distribution;
+    target: { writeUnitsMax: number; met: boolean };
+  };
   /** Median WCU per diff / median WCU of rewriting the whole state as one item. */
   ratio: number;
   target: { ratioMax: number; met: boolean };
@@ -133,6 +145,25 @@ class BenchDevice {
     this.seqStore = new MemorySequenceStore(`epoch-${id}`);
   }
 
+  /**
+   * The full report an agent sends when it starts: for the current state (plus one installed
+   * package when `addPackage`), from this device's sequence store or another one (a reinstall).
+   */
+  startReport(seqStore: MemorySequenceStore = this.seqStore, addPackage = false): Report {
+    const sections = this.host.sections();
+    if (addPackage && sections.software) {
+      sections.software['bench-added:amd64'] = { name: 'bench-added', version: '1.0.0', source: 'dpkg' };
+    }
+    const built = buildReport(
+      undefined,
+      { sections, errors: [], collectedAt: COLLECTED_AT_BASE + this.step * 900_000 },
+      seqStore,
+      { agentVersion: AGENT_VERSION },
+    );
+    if (built === undefined) throw new Error('a start always builds a full report');
+    return built.report;
+  }
+
   /** The report for the current state (after one churn step unless it is the first), or undefined. */
   next(): Report | undefined {
     if (this.step > 0) this.host.step(this.churn);
@@ -172,6 +203,7 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
   const outcomes: Record<string, number> = {};
   const wholeUnits: number[] = [];
   const wholeBytes: number[] = [];
+  const reboot = { same: [] as number[], newEpoch: [] as number[], added: [] as number[] };
 
   await pool(deviceIds('store', options.devices), options.concurrency, async (deviceId) => {
     const device = new BenchDevice(deviceId, options.seed);
@@ -192,6 +224,21 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
     const whole = await domain.measureWholeItemRewrite(deps, deviceId);
     wholeUnits.push(whole.writeUnits);
     wholeBytes.push(whole.stateBytes);
+
+    const start = async (report: Report, into: number[]) => {
+      const result = await domain.ingestReport(deps, {
+        deviceId,
+        report,
+        raw: encodeFramed(report),
+        receivedAt: Date.now(),
+      });
+      outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+      into.push(result.writeUnits);
+    };
+    await start(device.startReport(), reboot.same);
+    const reinstalled = new MemorySequenceStore(`reinstalled-${deviceId}`);
+    await start(device.startReport(reinstalled), reboot.newEpoch);
+    await start(device.startReport(reinstalled, true), reboot.added);
   });
 
   const diffWrite = distribution(diff.write);
@@ -207,6 +254,15 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
     diff: { count: diff.write.length, writeUnits: diffWrite, readUnits: distribution(diff.read) },
     outcomes,
     wholeItemRewrite: { writeUnits: wholeWrite, stateBytes: distribution(wholeBytes) },
+    reboot: {
+      unchangedSameEpoch: distribution(reboot.same),
+      unchangedNewEpoch: distribution(reboot.newEpoch),
+      onePackageAdded: distribution(reboot.added),
+      target: {
+        writeUnitsMax: REBOOT_TARGET_WRITE_UNITS,
+        met: [...reboot.same, ...reboot.newEpoch].every((u) => u <= REBOOT_TARGET_WRITE_UNITS),
+      },
+    },
     ratio,
     target: { ratioMax: TARGET_RATIO, met: ratio <= TARGET_RATIO },
     elapsedMs: Math.round(performance.now() - started),
@@ -372,6 +428,17 @@ export function formatStoreTable(r: StoreBenchResult): string {
   const rows = [
     row('write units per diff', r.diff.writeUnits, `≤ ${n(r.wholeItemRewrite.writeUnits.median / 10)}`),
     row('write units per full report (first)', r.full.writeUnits),
+    row(
+      'write units for an unchanged full report (restart)',
+      r.reboot.unchangedSameEpoch,
+      `≤ ${r.reboot.target.writeUnitsMax}`,
+    ),
+    row(
+      'write units for an unchanged full report (new epoch)',
+      r.reboot.unchangedNewEpoch,
+      `≤ ${r.reboot.target.writeUnitsMax}`,
+    ),
+    row('write units for a full report, one package added', r.reboot.onePackageAdded),
     row('read units per diff', r.diff.readUnits),
     row('read units per full report (first)', r.full.readUnits),
     row('naive: whole state as one item, WCU', r.wholeItemRewrite.writeUnits, 'per report'),
@@ -389,6 +456,7 @@ export function formatStoreTable(r: StoreBenchResult): string {
     `DynamoDB capacity per report (dynalite, ReturnConsumedCapacity): ${f.devices} devices × ${f.steps} churn steps, seed ${f.seed}`,
     table(['inventory in DynamoDB', 'median', 'p95', 'max', 'target/ref'], rows),
     `${r.diff.count} diffs, ${r.full.count} full reports (${outcomes}); ${(r.elapsedMs / 1000).toFixed(1)} s`,
+    `reboot storm: an unchanged full report writes ≤ ${r.reboot.target.writeUnitsMax} units → ${r.reboot.target.met ? 'met' : 'NOT met'}`,
     `median WCU per diff / median WCU of a whole-item rewrite = ${n(r.diff.writeUnits.median)} / ${n(r.wholeItemRewrite.writeUnits.median)} = ${r.ratio.toFixed(3)} (target ≤ ${r.target.ratioMax.toFixed(3)}) → ${r.target.met ? 'met' : 'NOT met'}`,
   ].join('\n');
 }

@@ -3,6 +3,7 @@
  * agent and lambdas import these, never re-declare them.
  */
 import { z } from 'zod';
+import { JsonObjectSchema } from './inventory.ts';
 import { DEVICE_ID_PATTERN, SESSION_ID_PATTERN } from './topics.ts';
 
 export const DeviceIdSchema = z
@@ -138,7 +139,8 @@ export const CommandResultSchema = z.object({
   status: z.enum(['acknowledged', 'succeeded', 'failed']),
   at: EpochMs,
   reason: z.string().max(1024).optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
+  /** Kept as decoded (z.record would drop a `__proto__` key): see JsonObjectSchema. */
+  detail: JsonObjectSchema.optional(),
 });
 export type CommandResult = z.infer<typeof CommandResultSchema>;
 

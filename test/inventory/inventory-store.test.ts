@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BadRequestError, NotFoundError, ProtocolError } from '#lambdas/commons/errors.ts';
 import { getInventory, listInventoryChanges } from '#lambdas/inventory/api.ts';
@@ -280,6 +280,73 @@ describe('write cost', () => {
     );
     expect(whole.stateBytes).toBeGreaterThan(60_000);
     expect(median).toBeLessThanOrEqual(whole.writeUnits / 10);
+  });
+});
+
+describe('reboot storm: a full report equal or close to the stored state', () => {
+  /** deps whose DynamoDB client counts the items it is asked to write (puts and deletes). */
+  function countingWrites(base: InventoryDeps): { deps: InventoryDeps; items: () => number } {
+    let items = 0;
+    const ddb = {
+      send: (command: unknown) => {
+        if (command instanceof PutCommand) items += 1;
+        if (command instanceof BatchWriteCommand) {
+          for (const requests of Object.values(command.input.RequestItems ?? {})) items += requests.length;
+        }
+        return base.ddb.send(command as PutCommand);
+      },
+    } as unknown as InventoryDeps['ddb'];
+    return { deps: { ...base, ddb }, items: () => items };
+  }
+
+  const versionsOf = (meta: MetaItem | undefined) =>
+    Object.entries(meta?.manifest ?? {}).map(([name, m]) => [name, decodeManifest(m).versions]);
+
+  it.each([
+    ['the same epoch (agent restart)', { epoch: 'e1', seq: 2 }],
+    ['a new epoch (reinstalled agent)', { epoch: 'e2', seq: 1 }],
+  ])('unchanged, from %s, writes only the change item and meta', async (_, next) => {
+    const state = initialState(8);
+    const first = await send(fullReport(state, { epoch: 'e1', seq: 1 }));
+    const before = await getMeta(deps, deviceId);
+    const counting = countingWrites(deps);
+
+    const again = await ingestReport(counting.deps, {
+      deviceId,
+      report: fullReport(state, next),
+      raw: frame(fullReport(state, next)),
+      receivedAt: h.clock.now + 1,
+    });
+
+    expect(again.outcome).toBe('applied');
+    expect(counting.items()).toBe(2);
+    expect(again.writeUnits).toBeLessThanOrEqual(10);
+    expect(first.writeUnits).toBeGreaterThan(100);
+    expect(versionsOf(await getMeta(deps, deviceId))).toEqual(versionsOf(before));
+    expect(await stored()).toEqual(state);
+    await expectCanonicalCut(deps, deviceId);
+  });
+
+  it('nearly unchanged (one package added, new epoch) rewrites only the shard holding it', async () => {
+    const state = initialState(9);
+    await send(fullReport(state, { epoch: 'e1', seq: 1 }));
+    const next = structuredClone(state);
+    const packages = (next.software as { packages: Record<string, unknown> }).packages;
+    packages['pkg-newly-installed'] = { name: 'new', version: '1.0.0', publisher: 'Mozilla' };
+    const counting = countingWrites(deps);
+
+    const result = await ingestReport(counting.deps, {
+      deviceId,
+      report: fullReport(next, { epoch: 'e2', seq: 1 }),
+      raw: frame(fullReport(next, { epoch: 'e2', seq: 1 })),
+      receivedAt: h.clock.now + 1,
+    });
+
+    expect(result.outcome).toBe('applied');
+    expect(counting.items()).toBe(3);
+    expect(result.writeUnits).toBeLessThanOrEqual(10);
+    expect(await stored()).toEqual(next);
+    await expectCanonicalCut(deps, deviceId);
   });
 });
 
