@@ -284,18 +284,22 @@ async function runThroughputBench(
   const clients: MqttClient[] = [];
   try {
     // Everything that is not the pipeline happens before the clock starts: certs, connections, frames.
+    // Frames and certificates (CPU-bound, synchronous) all before any connect: done between
+    // connects, they hold the event loop the broker shares long enough to time a CONNACK out.
+    const prepared = deviceIds('tput', options.devices).map((id) => {
+      const device = new BenchDevice(id, options.seed);
+      const frames: Buffer[] = [];
+      let diffs = 0;
+      for (let tries = 0; diffs < options.diffsPerDevice && tries < options.diffsPerDevice * 20; tries++) {
+        const report = device.next();
+        if (report === undefined) continue;
+        if (report.kind === 'diff') diffs++;
+        frames.push(encodeFramed(report));
+      }
+      return { id, device, frames, diffs, cert: issueDeviceCert(cloud.ca, id) };
+    });
     const devices = await Promise.all(
-      deviceIds('tput', options.devices).map(async (id) => {
-        const device = new BenchDevice(id, options.seed);
-        const frames: Buffer[] = [];
-        let diffs = 0;
-        for (let tries = 0; diffs < options.diffsPerDevice && tries < options.diffsPerDevice * 20; tries++) {
-          const report = device.next();
-          if (report === undefined) continue;
-          if (report.kind === 'diff') diffs++;
-          frames.push(encodeFramed(report));
-        }
-        const cert = issueDeviceCert(cloud.ca, id);
+      prepared.map(async ({ id, device, frames, diffs, cert }) => {
         const client = await connectDeviceClient(
           { mqttUrl: cloud.endpoints.mqttUrl, ca: cloud.ca },
           id,
