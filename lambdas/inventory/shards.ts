@@ -144,10 +144,18 @@ export function buildShards(content: JsonObject, n: number): string[] {
   return buckets.map(encodeShard);
 }
 
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * A total order on paths. pathKey alone is not one: keys are device data and may contain NUL, so
+ * ["a\u0000b"] and ["a", "b"] tie — and a tie would leave the bytes to the input order.
+ */
+const byPath = (a: Entry, b: Entry): number =>
+  compareText(pathKey(a[0]), pathKey(b[0])) || compareText(pathId(a[0]), pathId(b[0]));
+
 /** One shard's data from its entries ('' when none): sorted by path, so the same entries give the same bytes. */
 export function encodeShard(entries: readonly Entry[]): string {
   if (entries.length === 0) return '';
-  const bucket = [...entries].sort((a, b) => (pathKey(a[0]) < pathKey(b[0]) ? -1 : 1));
+  const bucket = [...entries].sort(byPath);
   const data = JSON.stringify(bucket);
   if (Buffer.byteLength(data, 'utf8') > MAX_SHARD_BYTES) {
     throw new ProtocolError(`an inventory value at ${bucket[0]?.[0].join('.')} is too large to store`);

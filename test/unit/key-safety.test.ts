@@ -7,6 +7,8 @@ import {
   assembleEntries,
   buildShards,
   chooseShardCount,
+  type Entry,
+  encodeShard,
   parseShard,
   sectionEntries,
   sectionLayout,
@@ -172,5 +174,21 @@ describe('agent report builder', () => {
     if (wire.kind !== 'diff') throw new Error('expected a diff');
     const applied = applyMergePatch(hostileSection(0), wire.patches.users as JsonObject);
     expect(canonicalJson(applied)).toBe(canonicalJson(hostileSection(1)));
+  });
+});
+
+describe('keys with NUL and unicode', () => {
+  it('give the same shard bytes whatever the order the entries come in', () => {
+    const entries: Entry[] = [
+      [['a\u0000b'], 1],
+      [['a', 'b'], 2],
+      [['é', '\u0000'], 3],
+      [['é\u0000'], 4],
+    ];
+    const forward = encodeShard(entries);
+    expect(encodeShard([...entries].reverse())).toBe(forward);
+    expect(canonicalJson(assembleEntries(parseShard(forward)))).toBe(
+      canonicalJson(obj(['a\u0000b', 1], ['a', obj(['b', 2])], ['é', obj(['\u0000', 3])], ['é\u0000', 4])),
+    );
   });
 });
