@@ -63,6 +63,8 @@ export interface StoreBenchResult {
     unchangedSameEpoch: Distribution;
     unchangedNewEpoch: Distribution;
     onePackageAdded: Distribution;
+    /** Read units of the unchanged full report from the same epoch. */
+    unchangedReadUnits: Distribution;
     target: { writeUnitsMax: number; met: boolean };
   };
   /** Median WCU per diff / median WCU of rewriting the whole state as one item. */
@@ -203,7 +205,12 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
   const outcomes: Record<string, number> = {};
   const wholeUnits: number[] = [];
   const wholeBytes: number[] = [];
-  const reboot = { same: [] as number[], newEpoch: [] as number[], added: [] as number[] };
+  const reboot = {
+    same: [] as number[],
+    sameReads: [] as number[],
+    newEpoch: [] as number[],
+    added: [] as number[],
+  };
 
   await pool(deviceIds('store', options.devices), options.concurrency, async (deviceId) => {
     const device = new BenchDevice(deviceId, options.seed);
@@ -225,7 +232,7 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
     wholeUnits.push(whole.writeUnits);
     wholeBytes.push(whole.stateBytes);
 
-    const start = async (report: Report, into: number[]) => {
+    const start = async (report: Report, into: number[], reads?: number[]) => {
       const result = await domain.ingestReport(deps, {
         deviceId,
         report,
@@ -234,8 +241,9 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
       });
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
       into.push(result.writeUnits);
+      reads?.push(result.readUnits);
     };
-    await start(device.startReport(), reboot.same);
+    await start(device.startReport(), reboot.same, reboot.sameReads);
     const reinstalled = new MemorySequenceStore(`reinstalled-${deviceId}`);
     await start(device.startReport(reinstalled), reboot.newEpoch);
     await start(device.startReport(reinstalled, true), reboot.added);
@@ -258,6 +266,7 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
       unchangedSameEpoch: distribution(reboot.same),
       unchangedNewEpoch: distribution(reboot.newEpoch),
       onePackageAdded: distribution(reboot.added),
+      unchangedReadUnits: distribution(reboot.sameReads),
       target: {
         writeUnitsMax: REBOOT_TARGET_WRITE_UNITS,
         met: [...reboot.same, ...reboot.newEpoch].every((u) => u <= REBOOT_TARGET_WRITE_UNITS),
@@ -444,6 +453,7 @@ export function formatStoreTable(r: StoreBenchResult): string {
     ),
     row('write units for a full report, one package added', r.reboot.onePackageAdded),
     row('read units per diff', r.diff.readUnits),
+    row('read units for an unchanged full report (restart)', r.reboot.unchangedReadUnits),
     row('read units per full report (first)', r.full.readUnits),
     row('naive: whole state as one item, WCU', r.wholeItemRewrite.writeUnits, 'per report'),
     row('  its size (KB)', {

@@ -24,7 +24,13 @@
 import { createHash } from 'node:crypto';
 import { ProtocolError } from '#lambdas/commons/errors.ts';
 import { decodeFramed } from '#protocol/encoding.ts';
-import { type JsonObject, type Report, ReportSchema, SECTION_NAMES } from '#protocol/inventory.ts';
+import {
+  type FullReport,
+  type JsonObject,
+  type Report,
+  ReportSchema,
+  SECTION_NAMES,
+} from '#protocol/inventory.ts';
 import { applyMergePatch } from '#protocol/merge-patch.ts';
 import { type Decision, decideReport, type ReportPosition } from './decide.ts';
 import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
@@ -39,8 +45,10 @@ import {
   encodeManifest,
   isJsonObject,
   sectionBytes,
+  sectionDigest,
   sectionLayout,
   slotOf,
+  updateDigest,
   versionOf,
 } from './shards.ts';
 import {
@@ -243,11 +251,13 @@ export async function planApply(
       if (t) targets.set(name, t);
     }
   }
+  const unchanged =
+    report.kind === 'full' && previous ? unchangedSections(report, previous) : new Set<string>();
   const toRead: Map<string, readonly number[] | undefined> = new Map(
     (report.kind === 'diff'
       ? Object.keys(report.patches)
       : previous
-        ? Object.keys(previous.manifest)
+        ? Object.keys(previous.manifest).filter((name) => !unchanged.has(name))
         : []
     ).map((name) => [name, targets.get(name)?.shards]),
   );
@@ -289,6 +299,7 @@ export async function planApply(
   } else {
     const failed = new Set(report.errors.map((e) => e.section));
     for (const name of SECTION_NAMES) {
+      if (unchanged.has(name)) continue;
       const content = report.sections[name];
       const kept = old.get(name)?.content;
       if (content) next.set(name, content);
@@ -300,6 +311,10 @@ export async function planApply(
   const gen = (previous?.gen ?? 0) + 1;
   const digest = reportDigest(report);
   const manifest: Record<string, string> = report.kind === 'diff' && previous ? { ...previous.manifest } : {};
+  for (const name of unchanged) {
+    const kept = previous?.manifest[name];
+    if (kept !== undefined) manifest[name] = kept;
+  }
   const shardItems: ShardItem[] = [];
   const sections: Record<string, SectionChange> = {};
   const writeShard = (name: string, idx: number, live: number | undefined, data: string): number => {
@@ -319,7 +334,16 @@ export async function planApply(
       if (data === '') versions[idx] = undefined;
       else if (shards?.get(idx) !== data) versions[idx] = writeShard(name, idx, live, data);
     }
-    manifest[name] = encodeManifest({ n: current.n, versions, layout: result.layout });
+    const digest =
+      current.digest === undefined
+        ? {}
+        : {
+            digest: updateDigest(
+              current.digest,
+              [...result.shards].map(([idx, data]) => [idx, shards?.get(idx) ?? '', data] as const),
+            ),
+          };
+    manifest[name] = encodeManifest({ n: current.n, versions, layout: result.layout, ...digest });
   }
   for (const [name, content] of next) {
     const summary = summarizeSectionChange(old.get(name)?.content, content);
@@ -341,12 +365,13 @@ export async function planApply(
     // version the previous meta names is safe: writers never touch a slot the current meta names.
     const n = chooseShardCount(layout.bytes, current?.n);
     const oldShards = old.get(name)?.shards;
-    const versions = buildShards(content, n).map((data, idx) => {
+    const cut = buildShards(content, n);
+    const versions = cut.map((data, idx) => {
       if (data === '') return undefined;
       if (current && current.n === n && oldShards?.[idx] === data) return current.versions[idx];
       return writeShard(name, idx, current?.versions[idx], data);
     });
-    manifest[name] = encodeManifest({ n, versions, layout });
+    manifest[name] = encodeManifest({ n, versions, layout, digest: sectionDigest(cut) });
   }
 
   const epochStartedAt = newEpoch || !previous ? incoming.receivedAt : previous.epochStartedAt;
@@ -379,6 +404,26 @@ export async function planApply(
     ...(report.errors.length > 0 ? { collectorErrors: report.errors } : {}),
   };
   return { deviceId, previous, meta, shardItems, change };
+}
+
+/**
+ * Sections of a full report that cut into exactly the stored shards — the shard count the store
+ * would keep and the same digest — so they are kept as stored without being read: an agent's start
+ * (every start sends a full report) then costs meta and the change item, not a read of every shard.
+ * Reusing the versions the previous meta names is safe without reading them: the meta flip is
+ * conditional on that meta, and no writer touches a slot the current meta names.
+ */
+function unchangedSections(report: FullReport, previous: MetaItem): Set<string> {
+  const unchanged = new Set<string>();
+  for (const [name, content] of Object.entries(report.sections)) {
+    const encoded = previous.manifest[name];
+    if (!content || encoded === undefined) continue;
+    const stored = decodeManifest(encoded);
+    if (stored.digest === undefined) continue;
+    const n = chooseShardCount(sectionBytes(content), stored.n);
+    if (n === stored.n && sectionDigest(buildShards(content, n)) === stored.digest) unchanged.add(name);
+  }
+  return unchanged;
 }
 
 /** Step 3: the change summary, which also claims the sequence for this report's content. */

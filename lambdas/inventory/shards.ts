@@ -8,6 +8,7 @@
  * produce byte-identical shards under the same keys — which is what makes the writes retry-safe.
  */
 
+import { createHash } from 'node:crypto';
 import { ProtocolError } from '#lambdas/commons/errors.ts';
 import {
   emptyJsonObject,
@@ -174,7 +175,7 @@ export function sectionBytes(content: JsonObject): number {
 /**
  * Per section: the shard count and, per shard, which version holds it — `gen * 2 + slot` (the
  * generation that wrote it and the slot it lives in), undefined for an empty shard — and the layout
- * (section size, split objects' sizes). Encoded compactly (`n|v36,v36,,...|bytes36|[split...]`)
+ * (section size, split objects' sizes). Encoded compactly (`n[:digest36]|v36,v36,,...|bytes36|[split...]`)
  * because the meta item is rewritten on every report and DynamoDB bills it by size. A manifest
  * without a layout (written before layouts existed, or whose split list is too long to keep in meta)
  * is valid: diffs of that section then read it whole.
@@ -183,6 +184,35 @@ export interface SectionManifest {
   readonly n: number;
   readonly versions: readonly (number | undefined)[];
   readonly layout?: SectionLayout;
+  /**
+   * sectionDigest of the shards' data: lets a full report tell, without reading the section, that
+   * its content cuts into exactly the stored shards (the reboot storm). Absent in manifests written
+   * before digests existed; such a section is read.
+   */
+  readonly digest?: number;
+}
+
+/** Digests are sums modulo 2^48 of per-shard hashes, so replacing a few shards updates them exactly. */
+const DIGEST_MODULUS = 2 ** 48;
+
+const shardHash = (idx: number, data: string): number =>
+  data === '' ? 0 : createHash('sha256').update(`${idx}\n${data}`, 'utf8').digest().readUIntBE(0, 6);
+
+/** The digest of a section's shards (by index, '' = empty). */
+export function sectionDigest(shards: readonly string[]): number {
+  return shards.reduce((sum, data, idx) => (sum + shardHash(idx, data)) % DIGEST_MODULUS, 0);
+}
+
+/** `digest` after the shards at the given indices changed from `before` to `after`. */
+export function updateDigest(
+  digest: number,
+  changed: Iterable<readonly [idx: number, before: string, after: string]>,
+): number {
+  let sum = digest;
+  for (const [idx, before, after] of changed) {
+    sum = (sum - shardHash(idx, before) + DIGEST_MODULUS + shardHash(idx, after)) % DIGEST_MODULUS;
+  }
+  return sum;
 }
 
 /** A longer split list is not kept in meta (it would make every report's meta write dearer). */
@@ -193,7 +223,8 @@ export const genOf = (version: number): number => Math.floor(version / 2);
 export const slotOf = (version: number): number => version % 2;
 
 export function encodeManifest(m: SectionManifest): string {
-  const base = `${m.n}|${m.versions.map((v) => (v === undefined ? '' : v.toString(36))).join(',')}`;
+  const head = m.digest === undefined ? `${m.n}` : `${m.n}:${m.digest.toString(36)}`;
+  const base = `${head}|${m.versions.map((v) => (v === undefined ? '' : v.toString(36))).join(',')}`;
   if (!m.layout) return base;
   const split = m.layout.split.length > 0 ? JSON.stringify(m.layout.split) : '';
   if (split.length > MAX_LAYOUT_SPLIT_CHARS) return base;
@@ -201,12 +232,14 @@ export function encodeManifest(m: SectionManifest): string {
 }
 
 export function decodeManifest(text: string): SectionManifest {
-  const [nText = '', list = '', bytesText, ...rest] = text.split('|');
+  const [head = '', list = '', bytesText, ...rest] = text.split('|');
+  const [nText = '', digestText] = head.split(':');
   const n = Number(nText);
   const parsed = list.split(',').map((v) => (v === '' ? undefined : Number.parseInt(v, 36)));
   const versions = Array.from({ length: n }, (_, i) => parsed[i]);
-  if (bytesText === undefined) return { n, versions };
+  const digest = digestText === undefined ? {} : { digest: Number.parseInt(digestText, 36) };
+  if (bytesText === undefined) return { n, versions, ...digest };
   // The split list is JSON, whose strings may contain '|'.
   const split = rest.length > 0 ? (JSON.parse(rest.join('|')) as SplitObject[]) : [];
-  return { n, versions, layout: { bytes: Number.parseInt(bytesText, 36), split } };
+  return { n, versions, layout: { bytes: Number.parseInt(bytesText, 36), split }, ...digest };
 }

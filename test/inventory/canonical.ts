@@ -1,6 +1,7 @@
 /**
  * The stored cut of every section is exactly what cutting its content afresh gives (same shard
- * bytes, same recorded layout, a shard count the cutter would keep) — whichever path wrote it.
+ * bytes, same recorded layout and digest, a shard count the cutter would keep) — whichever path
+ * wrote it.
  */
 import { expect } from 'vitest';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
@@ -10,6 +11,7 @@ import {
   buildShards,
   chooseShardCount,
   decodeManifest,
+  sectionDigest,
   sectionLayout,
   slotOf,
 } from '#lambdas/inventory/shards.ts';
@@ -33,5 +35,7 @@ export async function expectCanonicalCut(deps: InventoryDeps, deviceId: string):
       ),
     );
     expect(stored, name).toEqual(buildShards(content, manifest.n));
+    // The digest a full report relies on to skip reading the section is exactly the shards'.
+    if (manifest.digest !== undefined) expect(manifest.digest, name).toBe(sectionDigest(stored));
   }
 }

@@ -7,7 +7,9 @@ import {
   decodeManifest,
   encodeManifest,
   parseShard,
+  sectionDigest,
   sectionEntries,
+  updateDigest,
 } from '#lambdas/inventory/shards.ts';
 import { MAX_KEYS_PER_LIST, summarizeSectionChange } from '#lambdas/inventory/summary.ts';
 import { initialState } from './fixtures.ts';
@@ -87,6 +89,22 @@ describe('sharding', () => {
     expect(encodeManifest(m)).toBe('4|1,,10,lfls');
     expect(decodeManifest(encodeManifest(m))).toEqual(m);
     expect(decodeManifest('1|')).toEqual({ n: 1, versions: [undefined] });
+    const withDigest = { ...m, layout: { bytes: 100, split: [] }, digest: 2 ** 48 - 1 };
+    expect(decodeManifest(encodeManifest(withDigest))).toEqual(withDigest);
+  });
+
+  it('keeps a section digest exact when only some shards are replaced', () => {
+    const software = initialState(2).software ?? {};
+    const n = chooseShardCount(JSON.stringify(software).length);
+    const before = buildShards(software, n);
+    const after = [...before];
+    after[1] = '[[["x"],1]]';
+    after[2] = '';
+    const changed = [1, 2].map((i) => [i, before[i] ?? '', after[i] ?? ''] as const);
+    expect(updateDigest(sectionDigest(before), changed)).toBe(sectionDigest(after));
+    expect(sectionDigest(after)).not.toBe(sectionDigest(before));
+    // Position matters: the same data in another shard is another cut.
+    expect(sectionDigest(['a', 'b'])).not.toBe(sectionDigest(['b', 'a']));
   });
 });
 

@@ -321,6 +321,8 @@ describe('reboot storm: a full report equal or close to the stored state', () =>
     expect(again.outcome).toBe('applied');
     expect(counting.items()).toBe(2);
     expect(again.writeUnits).toBeLessThanOrEqual(10);
+    // Nor is any shard read: the stored digests show the content cuts into the stored shards.
+    expect(again.readUnits).toBeLessThanOrEqual(3);
     expect(first.writeUnits).toBeGreaterThan(100);
     expect(versionsOf(await getMeta(deps, deviceId))).toEqual(versionsOf(before));
     expect(await stored()).toEqual(state);
@@ -330,6 +332,7 @@ describe('reboot storm: a full report equal or close to the stored state', () =>
   it('nearly unchanged (one package added, new epoch) rewrites only the shard holding it', async () => {
     const state = initialState(9);
     await send(fullReport(state, { epoch: 'e1', seq: 1 }));
+    const stored1 = await getMeta(deps, deviceId);
     const next = structuredClone(state);
     const packages = (next.software as { packages: Record<string, unknown> }).packages;
     packages['pkg-newly-installed'] = { name: 'new', version: '1.0.0', publisher: 'Mozilla' };
@@ -345,6 +348,12 @@ describe('reboot storm: a full report equal or close to the stored state', () =>
     expect(result.outcome).toBe('applied');
     expect(counting.items()).toBe(3);
     expect(result.writeUnits).toBeLessThanOrEqual(10);
+    // Only the changed section is read.
+    const shardsOf = (name: string) =>
+      decodeManifest(stored1?.manifest[name] as string).versions.filter((v) => v !== undefined).length;
+    const all = Object.keys(stored1?.manifest ?? {}).reduce((sum, name) => sum + shardsOf(name), 0);
+    expect(result.readUnits).toBeLessThanOrEqual(shardsOf('software') + 3);
+    expect(result.readUnits).toBeLessThan(all);
     expect(await stored()).toEqual(next);
     await expectCanonicalCut(deps, deviceId);
   });
