@@ -31,7 +31,7 @@ interface Emulator {
 }
 
 async function startEmulator(dir: string): Promise<Emulator> {
-  const child = spawnGroup(process.execPath, ['--import', 'tsx', 'test/support/sqs-s3-process.ts', dir], {
+  const child = spawnGroup(process.execPath, ['--import', 'tsx', 'local/sqs-s3-process.ts', dir], {
     cwd: REPO_ROOT,
   });
   const { endpoint } = JSON.parse(await child.line(/^\{"endpoint"/, 30_000)) as { endpoint: string };
