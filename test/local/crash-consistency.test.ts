@@ -2,7 +2,7 @@
  * kill -9 of the SQS/S3 emulator's process group in the middle of a stream of sends, receives,
  * redrives, deletes and object writes, then a restart on the same data dir: everything acknowledged
  * is there, everything whose deletion was acknowledged stays gone, nothing is in two places.
- * (scripts/crash-cloud.ts does the same to the whole local cloud with a simulated fleet.)
+ * (`npm run test:crash` does the same to the whole local cloud while a simulated fleet reports.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
