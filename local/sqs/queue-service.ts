@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { del, type LevelStore, putJson, type StoreOp } from '../level-store.ts';
 import {
+  invalidAttributeName,
   invalidParameter,
   invalidValue,
   messageNotInflight,
@@ -156,7 +157,7 @@ export class QueueService {
       const value = all[name];
       if (value !== undefined) out[name] = value;
       else if (!(COMPUTED_ATTRIBUTES as readonly string[]).includes(name) && !(name in queue.attributes))
-        throw invalidParameter(`Unknown Attribute ${name}.`);
+        throw invalidAttributeName(name);
     }
     return out;
   }

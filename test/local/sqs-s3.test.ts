@@ -26,8 +26,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBuckets, type LocalSqsS3, startSqsS3 } from '#local/sqs-s3.ts';
-import { buckets } from '#wiring/resources.ts';
+import { createBuckets, createQueues, type LocalSqsS3, startSqsS3 } from '#local/sqs-s3.ts';
+import { buckets, queues } from '#wiring/resources.ts';
 
 let dir: string;
 let emulator: LocalSqsS3;
@@ -225,6 +225,26 @@ describe('SQS', () => {
     );
 
     expect(err?.name).toBe('MessageNotInflight');
+  });
+
+  it('updates a wiring queue kept from an earlier run whose attributes changed', async () => {
+    await sqs.send(
+      new CreateQueueCommand({ QueueName: queues.reports.localName, Attributes: { VisibilityTimeout: '7' } }),
+    );
+
+    const refs = await createQueues(sqs);
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: refs.reports.url,
+        AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'],
+      }),
+    );
+
+    expect(attrs.Attributes?.VisibilityTimeout).toBe(String(queues.reports.visibilityTimeoutSec));
+    expect(JSON.parse(attrs.Attributes?.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: refs.reportsDeadLetter.arn,
+      maxReceiveCount: queues.reports.deadLetter.maxReceiveCount,
+    });
   });
 
   it('sends the valid entries of a batch and reports the invalid ones', async () => {
