@@ -158,7 +158,7 @@ const operations: Record<string, Operation> = {
   async GetQueueAttributes(service, input) {
     const queue = service.queue(input.QueueUrl);
     const names = strings(input.AttributeNames);
-    const attributes = service.getAttributes(queue, names);
+    const attributes = await service.getAttributes(queue, names);
     return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
   },
   async SetQueueAttributes(service, input) {

@@ -28,7 +28,7 @@ const FREE_FORM = new Set([
 ]);
 
 /** Computed on read, never set. */
-export const COMPUTED_ATTRIBUTES = [
+const COMPUTED_ATTRIBUTES = [
   'QueueArn',
   'ApproximateNumberOfMessages',
   'ApproximateNumberOfMessagesNotVisible',
@@ -36,6 +36,18 @@ export const COMPUTED_ATTRIBUTES = [
   'CreatedTimestamp',
   'LastModifiedTimestamp',
 ] as const;
+
+/** Every attribute name GetQueueAttributes accepts (unset ones are left out of the answer). */
+export const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set([
+  ...Object.keys(DEFAULT_ATTRIBUTES),
+  ...Object.keys(RANGES),
+  ...FREE_FORM,
+  ...COMPUTED_ATTRIBUTES,
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+]);
 
 export interface RedrivePolicy {
   readonly deadLetterTargetArn: string;

@@ -20,7 +20,7 @@ import {
 } from './errors.ts';
 import { checkAttributes, checkBody, md5Hex, messageSize, type StoredMessage } from './message.ts';
 import { Queue, type QueueRecord } from './queue.ts';
-import { COMPUTED_ATTRIBUTES, checkSettableAttributes } from './queue-attributes.ts';
+import { checkSettableAttributes, KNOWN_ATTRIBUTES } from './queue-attributes.ts';
 
 export const ACCOUNT_ID = '000000000000';
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -138,9 +138,9 @@ export class QueueService {
     await this.#store.commit([putJson(queueKey(queue.name), queue.record)]);
   }
 
-  getAttributes(queue: Queue, names: readonly string[]): Record<string, string> {
+  async getAttributes(queue: Queue, names: readonly string[]): Promise<Record<string, string>> {
     const now = Date.now();
-    this.#dropExpired(queue, now);
+    await this.#store.commit(this.#refresh(queue, now));
     const counts = queue.counts(now);
     const all: Record<string, string> = {
       ...queue.attributes,
@@ -156,8 +156,7 @@ export class QueueService {
     for (const name of names) {
       const value = all[name];
       if (value !== undefined) out[name] = value;
-      else if (!(COMPUTED_ATTRIBUTES as readonly string[]).includes(name) && !(name in queue.attributes))
-        throw invalidAttributeName(name);
+      else if (!KNOWN_ATTRIBUTES.has(name)) throw invalidAttributeName(name);
     }
     return out;
   }
@@ -231,7 +230,7 @@ export class QueueService {
 
   async #take(queue: Queue, max: number, visibilityTimeoutSec: number | undefined): Promise<Received[]> {
     const now = Date.now();
-    const ops = this.#dropExpired(queue, now, false);
+    const ops = this.#refresh(queue, now);
     const redrive = queue.redrive;
     const deadLetterQueue = redrive ? this.#byArn(redrive.deadLetterTargetArn) : undefined;
     const moved: StoredMessage[] = [];
@@ -277,13 +276,9 @@ export class QueueService {
     return received;
   }
 
-  #dropExpired(queue: Queue, now: number): undefined;
-  #dropExpired(queue: Queue, now: number, commit: false): StoreOp[];
-  #dropExpired(queue: Queue, now: number, commit = true): StoreOp[] | undefined {
-    const ops = queue.refresh(now).map((m) => del(messageKey(queue.name, m.seq)));
-    if (!commit) return ops;
-    void this.#store.commit(ops).catch(() => undefined); // a retry happens at the next read
-    return undefined;
+  /** Makes due messages visible; returns the deletes of those past the retention period. */
+  #refresh(queue: Queue, now: number): StoreOp[] {
+    return queue.refresh(now).map((m) => del(messageKey(queue.name, m.seq)));
   }
 
   /** Deletes by receipt handle; a handle older than the message's latest receive deletes nothing (SQS). */
@@ -308,8 +303,7 @@ export class QueueService {
     entries: ReadonlyArray<{ handle: unknown; timeoutSec: unknown }>,
   ): Promise<Array<SqsError | undefined>> {
     const now = Date.now();
-    queue.refresh(now);
-    const ops: StoreOp[] = [];
+    const ops = this.#refresh(queue, now);
     const results = entries.map(({ handle, timeoutSec }) => {
       const receipt = decodeReceipt(queue, handle);
       if (receipt instanceof Error) return receipt;
