@@ -1,5 +1,5 @@
 /**
- * Inventory in the store, on the real local cloud (dynalite, fauxqs, the mTLS broker, the topic rule,
+ * Inventory in the store, on the real local cloud (dynalite, the SQS/S3 emulator, the mTLS broker, the topic rule,
  * the SQS poller and the report handler, all in this process):
  *
  *   store       DynamoDB capacity per applied report, from ReturnConsumedCapacity: reports of a seeded
@@ -95,7 +95,7 @@ export interface CloudBenchResult {
 }
 
 const ENVIRONMENT_NOTE =
-  'single 2-core machine; broker, rule engine, SQS/S3 (fauxqs), DynamoDB (dynalite) and handlers in one Node process: a floor for the pipeline logic, not an AWS figure';
+  'single 2-core machine; broker, rule engine, SQS/S3 (local/sqs-s3.ts), DynamoDB (dynalite) and handlers in one Node process: a floor for the pipeline logic, not an AWS figure';
 
 type Domain = {
   ingestReport: typeof import('#lambdas/inventory/apply.ts').ingestReport;

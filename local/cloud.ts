@@ -1,7 +1,7 @@
 /**
  * The local cloud: every AWS piece the handlers use, on 127.0.0.1, speaking the real wire protocols —
  * an MQTT broker with mutual TLS and the IoT policy's ACL, the rules engine, SQS event sources, the
- * IoT data plane, the operator API, DynamoDB (dynalite, on disk) and SQS/S3 (fauxqs). The handler
+ * IoT data plane, the operator API, DynamoDB (dynalite, on disk) and SQS/S3 (sqs-s3.ts, on disk). The handler
  * code of lambdas/ runs unchanged in this process; only endpoints differ.
  *
  * One local cloud per process: handlers read their configuration from process.env.
@@ -27,7 +27,6 @@ import { type HandlerOverrides, type LambdaRuntime, loadLambdaRuntime } from './
 import { createLog, type LogLevel } from './log.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { createRuleEngine } from './rule-engine.ts';
-import { restoreSnapshot, saveSnapshot } from './snapshot.ts';
 import { createBuckets, createQueues, type QueueRef, startSqsS3 } from './sqs-s3.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -38,7 +37,7 @@ export interface LocalCloudPorts {
   readonly mqtt: number;
   readonly api: number;
   readonly dynamodb: number;
-  /** fauxqs: SQS and S3 on one port. */
+  /** SQS and S3 on one port. */
   readonly sqsS3: number;
   readonly iotData: number;
 }
@@ -93,7 +92,7 @@ export interface LocalCloudEndpoints {
    * shares the IoT data plane's port: no extra port to configure, and tests' ephemeral ports cover it.
    */
   readonly lambdaEndpoint: string;
-  /** Region the emulators were created in (fauxqs scopes queue names by region). */
+  /** Region the emulators were created in (queue ARNs carry it). */
   readonly region: string;
 }
 
@@ -173,7 +172,7 @@ async function start(
 
   const dynamodb = await startDynamoDb({ dir: join(dataDir, 'dynamodb'), port: ports.dynamodb });
   cleanups.push(() => dynamodb.stop());
-  const sqsS3 = await startSqsS3({ port: ports.sqsS3, region });
+  const sqsS3 = await startSqsS3({ port: ports.sqsS3, region, dir: join(dataDir, 'sqs-s3'), log });
   cleanups.push(() => sqsS3.stop());
 
   const clientConfig = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -192,11 +191,6 @@ async function start(
   await createTables(ddbClient);
   const queues = await createQueues(sqsClient);
   await createBuckets(s3Client);
-  const snapshotDir = join(dataDir, 'fauxqs');
-  const snapshot = { dir: snapshotDir, endpoint: sqsS3.endpoint, sqs: sqsClient, s3: s3Client, queues, log };
-  await restoreSnapshot(snapshot);
-  // Saved on stop, after the pollers and the rule engine have finished (cleanups run in reverse).
-  cleanups.push(() => saveSnapshot(snapshot));
 
   // The data plane starts before the broker: handlers need its URL in their environment at import.
   let broker: LocalBroker | undefined;

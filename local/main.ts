@@ -17,6 +17,9 @@ import type { LogLevel } from './log.ts';
 /** Simulated agents collect inventory faster than real ones (policy default: 15 min) so changes show up. */
 const INVENTORY_INTERVAL_MS = 30_000;
 
+/** Signals within this long of the first are taken as the same Ctrl-C, not as a demand to force. */
+const REPEATED_SIGNAL_GRACE_MS = 2_000;
+
 const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
 
 interface Settings {
@@ -54,7 +57,7 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
     `  IoT data plane             ${e.iotDataEndpoint}`,
     `  Lambda Invoke API          ${e.lambdaEndpoint}   (functions: fleetpulse-<name>)`,
     `  DynamoDB (dynalite)        ${e.dynamodbEndpoint}`,
-    `  SQS + S3 (fauxqs)          ${e.sqsEndpoint}`,
+    `  SQS + S3 (on disk)         ${e.sqsEndpoint}`,
     `  Endpoints file             ${rel(join(cloud.dataDir, 'endpoints.json'))}`,
     '',
     deviceIds.length > 0
@@ -70,7 +73,7 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
     '  npx fleetctl devices register <device-id> --out <dir>',
     '  npx fleet-agent run --config <dir>/agent.json',
     '',
-    'Ctrl-C stops everything; the data stays for the next start.',
+    'Ctrl-C stops everything; the data stays for the next start (even after a crash or kill -9).',
     '',
   ].join('\n');
 }
@@ -109,14 +112,17 @@ async function main(): Promise<void> {
   }
   console.log(banner(cloud, deviceIds));
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = (signal: string): void => {
-    if (stopping) {
-      console.error('\nForced exit.');
-      process.exit(1);
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C reaches this process more than once (the terminal signals the whole process
+      // group, and npm relays it too): repeats right after the first are that same keypress.
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_GRACE_MS) return;
+      console.error('\nForced exit before the stop finished; everything acknowledged is already on disk.');
+      process.exit(130);
     }
-    stopping = true;
-    console.log(`\n${signal}: stopping the fleet, then the cloud...`);
+    stoppingSince = Date.now();
+    console.log(`\n${signal}: stopping the fleet, then the cloud... (Ctrl-C again to force)`);
     void (async () => {
       try {
         await stopFleet();

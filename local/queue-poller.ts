@@ -2,7 +2,7 @@
  * The SQS event source mapping: polls a queue, hands batches to the function as an SQS event, and
  * honours `ReportBatchItemFailures` — successes are deleted, failures stay and reappear after the
  * visibility timeout; a thrown error fails the whole batch. Redrive to the dead-letter queue after
- * `maxReceiveCount` receives is done by fauxqs itself from the queue's RedrivePolicy.
+ * `maxReceiveCount` receives is done by the SQS emulator itself from the queue's RedrivePolicy.
  */
 import {
   DeleteMessageBatchCommand,

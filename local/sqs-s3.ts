@@ -1,30 +1,74 @@
 /**
- * SQS and S3: fauxqs, one endpoint for both, bound to 127.0.0.1 (its `startFauxqs` helper binds
- * 0.0.0.0, so we build its app and listen ourselves).
- *
- * fauxqs keeps everything in memory ("No persistence" — its README): queued messages and archived
- * objects do not survive a restart by themselves. snapshot.ts saves them on a clean stop and restores
- * them on start; a crash loses what was in flight there (DynamoDB, the system of record, is on disk).
+ * SQS and S3 on one port, bound to 127.0.0.1, persisted in one LevelDB under `dir`: a request that
+ * carries `X-Amz-Target: AmazonSQS.*` is SQS (AWS JSON 1.0), anything else is S3 (REST, path-style).
+ * Every answered change is on disk first (level-store.ts), so queued messages, dead letters and
+ * archived objects survive a crash or kill -9, and what was deleted stays deleted.
  */
+import { createServer } from 'node:http';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { buildApp } from 'fauxqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { type BucketSpec, buckets, type QueueName, type QueueSpec, queues } from '#wiring/resources.ts';
+import { closeServer, listenLocal } from './http.ts';
+import { LevelStore } from './level-store.ts';
+import type { Log } from './log.ts';
+import { ObjectStore } from './s3/objects.ts';
+import { handleS3 } from './s3/rest.ts';
+import { handleSqs } from './sqs/protocol.ts';
+import { QueueService } from './sqs/queue-service.ts';
 
 export interface LocalSqsS3 {
   readonly endpoint: string;
   stop(): Promise<void>;
 }
 
-export async function startSqsS3(options: { port: number; region: string }): Promise<LocalSqsS3> {
-  const app = buildApp({ logger: false, defaultRegion: options.region });
-  await app.listen({ port: options.port, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+export interface SqsS3Options {
+  readonly port: number;
+  readonly region: string;
+  /** Where the queues and objects are kept. */
+  readonly dir: string;
+  readonly log?: Log;
+}
+
+export async function startSqsS3(options: SqsS3Options): Promise<LocalSqsS3> {
+  const store = await LevelStore.open(options.dir);
+  let endpoint = '';
+  let service: QueueService;
+  let objects: ObjectStore;
+  try {
+    service = await QueueService.open(store, options.region, () => endpoint);
+    objects = await ObjectStore.open(store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const onInternalError = (err: unknown): void => options.log?.error('SQS/S3 request failed', err);
+  const server = createServer((req, res) => {
+    if (req.headers['x-amz-target'] !== undefined) void handleSqs(service, req, res, onInternalError);
+    else void handleS3(objects, req, res, options.region, onInternalError);
+  });
+  // Idle keep-alive sockets stay open until their client closes them (or stop()): a server-side
+  // idle timeout races with a client reusing the socket, and the loser sees ECONNRESET.
+  server.keepAliveTimeout = 0;
+  let port: number;
+  try {
+    port = await listenLocal(server, options.port);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  endpoint = `http://127.0.0.1:${port}`;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     stop: async () => {
-      await app.close();
+      service.stop();
+      await closeServer(server);
+      await store.close();
     },
   };
 }
@@ -34,7 +78,10 @@ export interface QueueRef {
   readonly arn: string;
 }
 
-/** Creates every queue of the wiring (dead-letter queues first, for the redrive policies) and returns them by name. */
+/**
+ * Creates every queue of the wiring (dead-letter queues first, for the redrive policies) and returns
+ * them by name. A queue kept from an earlier run whose wiring attributes changed is updated.
+ */
 export async function createQueues(sqs: SQSClient): Promise<Record<QueueName, QueueRef>> {
   const specs = Object.entries(queues) as Array<[QueueName, QueueSpec]>;
   const ordered = [...specs.filter(([, s]) => !s.deadLetter), ...specs.filter(([, s]) => s.deadLetter)];
@@ -52,10 +99,15 @@ export async function createQueues(sqs: SQSClient): Promise<Record<QueueName, Qu
         maxReceiveCount: spec.deadLetter.maxReceiveCount,
       });
     }
-    const created = await sqs.send(
-      new CreateQueueCommand({ QueueName: spec.localName, Attributes: attributes }),
-    );
-    const url = created.QueueUrl;
+    let url: string | undefined;
+    try {
+      url = (await sqs.send(new CreateQueueCommand({ QueueName: spec.localName, Attributes: attributes })))
+        .QueueUrl;
+    } catch (err) {
+      if ((err as Error).name !== 'QueueNameExists') throw err;
+      url = (await sqs.send(new GetQueueUrlCommand({ QueueName: spec.localName }))).QueueUrl;
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+    }
     if (!url) throw new Error(`queue ${name}: CreateQueue returned no URL`);
     const attrs = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),

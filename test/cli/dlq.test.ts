@@ -1,6 +1,6 @@
 /**
  * `fleetctl dlq list|replay` logic against the real local cloud: real handlers, the ingest and
- * reports dead-letter queues in fauxqs, replays through the emulated Lambda Invoke API.
+ * reports dead-letter queues of the local SQS, replays through the emulated Lambda Invoke API.
  */
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

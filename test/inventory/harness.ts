@@ -1,5 +1,5 @@
 /**
- * The inventory tests' cloud: the in-process local cloud (dynalite, fauxqs, IoT data plane), plus
+ * The inventory tests' cloud: the in-process local cloud (dynalite, the SQS/S3 emulator, IoT data plane), plus
  * what these tests need on top — domain deps on a controllable clock, a record of everything sent
  * to devices, and the ingest dead letters. The cloud sets process.env, so import handler modules
  * dynamically after `startHarness()`.
