@@ -26,3 +26,8 @@ export class NotFoundError extends Error {
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
 }
+
+/** A request body larger than the API accepts (API Gateway's own answer is the same 413). */
+export class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}
