@@ -6,8 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
+import { archiveKey } from '#lambdas/inventory/keys.ts';
 import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { connectDeviceClient } from '#local/device-client.ts';
 import { topics } from '#protocol/topics.ts';
@@ -63,7 +65,7 @@ export const faultKinds: Kind[] = [
         });
         try {
           const { QueueUrl } = await sqs.send(
-            new (await import('@aws-sdk/client-sqs')).GetQueueUrlCommand({
+            new GetQueueUrlCommand({
               QueueName: 'fleetpulse-ingest-dlq',
             }),
           );
@@ -83,11 +85,13 @@ export const faultKinds: Kind[] = [
         } finally {
           sqs.destroy();
         }
-        const view = await waitFor(async () => {
-          const a = await childApi(cloud, '/devices/thrower');
-          return a.status === 200 ? a : undefined;
-        });
-        expect(view.body).toHaveProperty('lastHeartbeatAt');
+        await waitFor(
+          async () => {
+            const a = await childApi(cloud, '/devices/thrower');
+            return (a.body as { lastHeartbeatAt?: number }).lastHeartbeatAt;
+          },
+          { timeoutMs: 10_000, what: 'the valid heartbeat after the throwing one to be recorded' },
+        );
       }),
     { slow: true },
   ),
@@ -97,14 +101,16 @@ export const faultKinds: Kind[] = [
     async () =>
       withChildCloud({}, async (cloud, dataDir) => {
         const acked: string[] = [];
-        const sending = (async () => {
-          for (let i = 0; i < 40; i++) {
+        // 60 devices at once: the pipeline is still busy with most of them when the group dies.
+        const sending = Promise.all(
+          Array.from({ length: 60 }, async (_, i) => {
             const id = `k9-${i}`;
             try {
               const device = await childDevice(cloud, dataDir, id);
+              const sections = { os: { i }, software: { pad: 'p'.repeat(2000) } };
               await device.publishAsync(
                 topics.report(id),
-                framed(fullReport({ os: { i } }, { epoch: 'e', seq: 1 })),
+                framed(fullReport(sections, { epoch: 'e', seq: 1 })),
                 {
                   qos: 1,
                 },
@@ -112,31 +118,44 @@ export const faultKinds: Kind[] = [
               acked.push(id);
               await device.endAsync(true);
             } catch {
-              return; // the cloud is gone
+              // the cloud is gone: not acknowledged, so not promised
             }
-          }
-        })();
+          }),
+        );
         await waitFor(() => acked.length >= 10, { timeoutMs: 30_000, what: '10 acknowledged reports' });
         await cloud.kill9();
         await sending;
         await cloud.restart();
-        const missing = await waitFor(
-          async () => {
-            const lost: string[] = [];
-            for (const id of acked) {
-              if ((await childApi(cloud, `/devices/${id}/inventory`)).status !== 200) lost.push(id);
-            }
-            return lost.length === 0 ? lost : undefined;
-          },
-          { timeoutMs: 20_000, intervalMs: 500, what: 'every acknowledged report to be stored' },
-        ).catch(async () => {
-          const lost: string[] = [];
-          for (const id of acked) {
-            if ((await childApi(cloud, `/devices/${id}/inventory`)).status !== 200) lost.push(id);
-          }
-          return lost;
+        // Stored state, change history and the archived report: all three were promised by the PUBACK.
+        const s3 = new S3Client({
+          region: cloud.endpoints.region,
+          endpoint: cloud.endpoints.s3Endpoint,
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         });
-        expect(missing, `${missing.length} of ${acked.length} acknowledged reports lost`).toEqual([]);
+        const lost = async (): Promise<string[]> => {
+          const missing: string[] = [];
+          for (const id of acked) {
+            const stored = (await childApi(cloud, `/devices/${id}/inventory`)).status === 200;
+            const archived = await s3
+              .send(new HeadObjectCommand({ Bucket: 'fleetpulse-archive', Key: archiveKey(id, 'e', 1) }))
+              .then(() => true)
+              .catch(() => false);
+            if (!stored || !archived)
+              missing.push(`${id}${stored ? '' : ' (state)'}${archived ? '' : ' (archive)'}`);
+          }
+          return missing;
+        };
+        try {
+          const missing = await waitFor(async () => ((await lost()).length === 0 ? [] : undefined), {
+            timeoutMs: 20_000,
+            intervalMs: 500,
+            what: 'every acknowledged report',
+          }).catch(lost);
+          expect(missing, `${missing.length} of ${acked.length} acknowledged reports lost`).toEqual([]);
+        } finally {
+          s3.destroy();
+        }
       }),
     { slow: true, waitsFor: 'wt-b (durable SQS/S3)' },
   ),
