@@ -28,7 +28,9 @@ describe('adversarial suite (fast form)', () => {
     const { allKinds } = await import('./kinds.ts');
     expect(allKinds.length).toBeGreaterThanOrEqual(60);
     expect(new Set(allKinds.map((k) => k.entry))).toEqual(new Set(['mqtt', 'api', 'cli', 'fault']));
-    expect(new Set(allKinds.map((k) => k.name)).size, 'kind names are unique').toBe(allKinds.length);
+    expect(new Set(allKinds.map((k) => `${k.entry} ${k.name}`)).size, 'kind names are unique').toBe(
+      allKinds.length,
+    );
   });
 
   it.each(fastKinds.map((k) => [`${k.entry}: ${k.name}`, k] as const))(
