@@ -13,7 +13,7 @@ import { createServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
 import type { LifecycleEvent } from '#protocol/messages.ts';
-import { BASIC_INGEST_PREFIX, deviceAcl, parseBasicIngest, topics } from '#protocol/topics.ts';
+import { BASIC_INGEST_PREFIX, deviceAcl, isDeviceId, parseBasicIngest, topics } from '#protocol/topics.ts';
 import type { DevCa, IssuedCert } from './dev-ca.ts';
 import { closeServer, listenLocal, plainIp } from './http.ts';
 import {
@@ -92,6 +92,12 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     authenticate(client, _username, _password, done) {
       const socket = client.conn as TLSSocket;
       const cn = commonName(socket);
+      // In AWS the IoT policy admits only a client id equal to the thing name, and device ids are
+      // thing names (DEVICE_ID_PATTERN): an id with NUL, '/', '..' or unicode never connects.
+      if (!isDeviceId(client.id)) {
+        log.info(`refused client id ${JSON.stringify(client.id)}: not a device id`);
+        return done(authError('client id is not a device id'), false);
+      }
       if (!cn || cn !== client.id) {
         log.info(`refused client id "${client.id}": certificate CN is "${cn ?? '(none)'}"`);
         return done(authError('client id must equal the certificate CN'), false);

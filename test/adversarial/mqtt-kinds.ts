@@ -490,6 +490,23 @@ export const mqttKinds: Kind[] = [
   forbidden("heartbeat on another device's topic", (victim) => topics.heartbeat(victim)),
   forbidden('command topic of another device (cloud → device)', (victim) => topics.command(victim)),
   forbidden('lifecycle topic ($aws/events/presence)', (victim) => topics.presence('disconnected', victim)),
+  ...[
+    ['unicode', 'dév-日本-\u{1F600}'],
+    ['NUL', 'dev\u0000evil'],
+    ['path-like', '../../etc'],
+  ].map(([what, badId = '']) =>
+    kind('mqtt', `${what} characters in a device id (certificate CN and client id): refused`, async (ctx) => {
+      const client = await ctx.device(badId).catch(() => undefined);
+      if (client) {
+        client.publish(`dt/fleet/${badId}/heartbeat`, JSON.stringify(heartbeat()), { qos: 1 });
+        await waitFor(() => !client.connected, { timeoutMs: 5000, what: 'the connection to close' });
+      }
+      await ctx.t.cloud.idle();
+      const listed = await ctx.api('/devices?limit=200');
+      const ids = (listed.body as { items: { deviceId: string }[] }).items.map((d) => d.deviceId);
+      expect(ids, 'no device record for an invalid id').not.toContain(badId);
+    }),
+  ),
   kind('mqtt', 'unknown topic under its own id: no rule, connection stays up', async (ctx) => {
     const id = ctx.id('adv');
     const client = await ctx.device(id);
