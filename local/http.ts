@@ -39,12 +39,19 @@ export function sendJson(
   res.end(text);
 }
 
+/**
+ * Pending connections the kernel keeps for a server whose event loop is busy. Node's default (511)
+ * overflows when a thousand clients connect at once; the overflow is reset after a minute of SYN-ACK
+ * retries, which callers see as ECONNRESET. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Listens on 127.0.0.1 only; resolves with the bound port (useful with port 0). */
 export function listenLocal(server: Server | import('node:net').Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen({ port, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });
