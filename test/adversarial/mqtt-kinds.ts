@@ -245,7 +245,7 @@ export const mqttKinds: Kind[] = [
     const answer = await waitFor(
       async () => {
         const a = await ctx.api(`/devices/${id}`);
-        return a.status === 200 ? a : undefined;
+        return (a.body as { lastHeartbeatAt?: number }).lastHeartbeatAt === undefined ? undefined : a;
       },
       { timeoutMs: 10_000 },
     );
@@ -258,7 +258,7 @@ export const mqttKinds: Kind[] = [
     const answer = await waitFor(
       async () => {
         const a = await ctx.api(`/devices/${id}`);
-        return a.status === 200 ? a : undefined;
+        return (a.body as { lastHeartbeatAt?: number }).lastHeartbeatAt === undefined ? undefined : a;
       },
       { timeoutMs: 10_000 },
     );
@@ -447,6 +447,25 @@ export const mqttKinds: Kind[] = [
     const answer = await ctx.api(`/devices/${id}/inventory`);
     expect((answer.body as { sections: unknown }).sections).toEqual(newer);
   }),
+  kind(
+    'mqtt',
+    'report: same sequence, different content: dead-lettered, state kept',
+    async (ctx) => {
+      const id = ctx.id('adv');
+      const first = { os: { name: 'first' } };
+      await ctx.seedInventory(id, first, 1);
+      await sendAs(
+        ctx,
+        id,
+        report(id),
+        framed(fullReport({ os: { name: 'conflict' } }, { epoch: `e-${id}`, seq: 1 })),
+      );
+      await ctx.deadLetters.expect(id, /differs from the report already accepted/);
+      const answer = await ctx.api(`/devices/${id}/inventory`);
+      expect((answer.body as { sections: unknown }).sections).toEqual(first);
+    },
+    { waitsFor: 'lead: lambdas/inventory/decide.ts (a same-sequence report is taken as a duplicate unread)' },
+  ),
   kind('mqtt', 'report: diff on a base the cloud never had is not applied', async (ctx) => {
     const id = ctx.id('adv');
     const base = { os: { name: 'base' } };
