@@ -21,10 +21,20 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
     path.replace(/^\//, ''),
     target.apiUrl.endsWith('/') ? target.apiUrl : `${target.apiUrl}/`,
   );
-  const response = await fetch(url, {
-    headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
-    signal: AbortSignal.timeout(15_000),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    // fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND, a timeout) is what helps.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new Error(
+      `cannot reach the API at ${url.origin} (${why}): check --api-url, or start the local cloud (npm start)`,
+    );
+  }
   const text = await response.text();
   let body: unknown;
   try {

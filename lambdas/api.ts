@@ -10,7 +10,7 @@ import { getInventoryRoute, listInventoryChangesRoute } from './api/inventory.ts
 import { ddb } from './commons/clients.ts';
 import { resourceNames } from './commons/env.ts';
 import { NotFoundError } from './commons/errors.ts';
-import { httpErrors } from './commons/http.ts';
+import { bodyLimit, httpErrors } from './commons/http.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { metrics } from './commons/powertools.ts';
 import { inventoryDeps } from './inventory/clients.ts';
@@ -33,4 +33,6 @@ export const handler = withPowertools(async (event: APIGatewayProxyEventV2) => {
   if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
   metrics.addMetric('ApiRequest', 'Count', 1);
   return route(event);
-}).use(httpErrors());
+})
+  .use(httpErrors())
+  .use(bodyLimit());

@@ -1,14 +1,15 @@
 /**
  * The operator API as API Gateway HTTP API serves it: bearer-token auth (a stand-in for the JWT/IAM
  * authorizer), the wiring's routes, payload format 2.0 events, and v2 response mapping. Unknown
- * routes → 404 {"message":"Not Found"}; a throwing handler → 500 {"message":"Internal Server Error"}.
+ * routes → 404 {"message":"Not Found"}; a body over API Gateway's 10 MB → 413 {"message":"Request Entity
+ * Too Large"} without invoking; a throwing handler → 500 {"message":"Internal Server Error"}.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiRoutes, matchRoute, type RouteMatch } from './api-routes.ts';
 import { isAuthorized } from './api-token.ts';
-import { closeServer, listenLocal, plainIp, readBody, sendJson } from './http.ts';
+import { BodyTooLargeError, closeServer, listenLocal, plainIp, readBody, sendJson } from './http.ts';
 import { LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { Log } from './log.ts';
@@ -26,6 +27,8 @@ export interface ApiServerOptions {
 }
 
 const API_ID = 'local';
+/** API Gateway HTTP API's payload limit (the handler applies the API's own, smaller one). */
+const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 function isTextContent(contentType: string | undefined): boolean {
   if (!contentType) return true;
@@ -55,7 +58,8 @@ export function buildHttpApiEvent(
   match: RouteMatch,
   body: Buffer,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+  // Null-prototype maps: a query key such as `constructor` or `__proto__` is an ordinary key.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name === 'cookie') continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -64,8 +68,10 @@ export function buildHttpApiEvent(
     ?.split(';')
     .map((c) => c.trim())
     .filter(Boolean);
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const query: Record<string, string> = Object.create(null);
+  for (const [key, value] of url.searchParams) {
+    query[key] = Object.hasOwn(query, key) ? `${query[key]},${value}` : value;
+  }
   const now = new Date();
   const binary =
     body.length > 0 && (!isTextContent(req.headers['content-type']) || !!req.headers['content-encoding']);
@@ -140,7 +146,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
     if (!match) return sendJson(res, 404, { message: 'Not Found' });
-    const event = buildHttpApiEvent(req, url, match, await readBody(req));
+    let body: Buffer;
+    try {
+      body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      // The rest of the body is not read: close the connection once the answer is out.
+      return sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
+    }
+    const event = buildHttpApiEvent(req, url, match, body);
     let result: unknown;
     try {
       result = await options.runtime.invoke(match.route.functionName, event);

@@ -3,13 +3,17 @@
  * AWS: the certificate CN must be the client id, and a device publishes and subscribes only where
  * `deviceAcl` allows. Denied subscriptions are granted QoS 128; a denied publish closes the
  * connection, as AWS IoT does. Basic Ingest topics (`$aws/rules/<rule>/<topic>`) reach only that rule.
+ * A PUBLISH whose payload exceeds IoT Core's 128 KB is refused like AWS refuses it (PAYLOAD_LIMIT_EXCEEDED:
+ * never acknowledged, never routed, the connection closed with disconnect reason CLIENT_ERROR), as
+ * soon as its header arrives, before its body is buffered.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
 import type { LifecycleEvent } from '#protocol/messages.ts';
-import { BASIC_INGEST_PREFIX, deviceAcl, parseBasicIngest, topics } from '#protocol/topics.ts';
+import { BASIC_INGEST_PREFIX, deviceAcl, isDeviceId, parseBasicIngest, topics } from '#protocol/topics.ts';
 import type { DevCa, IssuedCert } from './dev-ca.ts';
 import { closeServer, listenLocal, plainIp } from './http.ts';
 import {
@@ -20,6 +24,7 @@ import {
   LifecycleVersions,
 } from './lifecycle.ts';
 import type { Log } from './log.ts';
+import { guardPacketSize } from './packet-size-guard.ts';
 
 /** A publish that passed authorization, as the rule engine sees it. */
 export interface DevicePublish {
@@ -52,6 +57,9 @@ interface ConnectionState {
   reason?: DisconnectReason;
 }
 
+/** AWS IoT's reason for an oversize publish (the client is then disconnected with CLIENT_ERROR). */
+const PAYLOAD_LIMIT_EXCEEDED = 'PAYLOAD_LIMIT_EXCEEDED: Message payload exceeds size limit for message type.';
+
 function commonName(socket: TLSSocket): string | undefined {
   const cn = socket.getPeerCertificate()?.subject?.CN as string | string[] | undefined;
   return Array.isArray(cn) ? cn[0] : cn;
@@ -66,7 +74,17 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   const { log } = options;
   const connections = new WeakMap<Client, ConnectionState>();
   const versions = new LifecycleVersions();
+  const refused = new WeakSet<Client>();
   let stopping = false;
+
+  function refuseOversize(client: Client, bytes: number): void {
+    if (!refused.has(client)) {
+      log.info(`refused a ${bytes}-byte publish from ${client.id}: ${PAYLOAD_LIMIT_EXCEEDED}`);
+    }
+    refused.add(client);
+    const state = connections.get(client);
+    if (state) state.reason = 'CLIENT_ERROR';
+  }
 
   const broker = await Aedes.createBroker({
     // Device ids are up to 128 characters (thing names); MQTT 3.1's 23-character cap does not apply.
@@ -74,6 +92,12 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     authenticate(client, _username, _password, done) {
       const socket = client.conn as TLSSocket;
       const cn = commonName(socket);
+      // In AWS the IoT policy admits only a client id equal to the thing name, and device ids are
+      // thing names (DEVICE_ID_PATTERN): an id with NUL, '/', '..' or unicode never connects.
+      if (!isDeviceId(client.id)) {
+        log.info(`refused client id ${JSON.stringify(client.id)}: not a device id`);
+        return done(authError('client id is not a device id'), false);
+      }
       if (!cn || cn !== client.id) {
         log.info(`refused client id "${client.id}": certificate CN is "${cn ?? '(none)'}"`);
         return done(authError('client id must equal the certificate CN'), false);
@@ -92,6 +116,12 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
       done(null, true);
     },
     authorizePublish(client, packet, done) {
+      // The socket guard closes the connection first; this catches a packet that was already whole in
+      // the chunk the guard refused, so it is never routed.
+      if (client && (refused.has(client) || packet.payload.length > MAX_PAYLOAD_BYTES)) {
+        refuseOversize(client, packet.payload.length);
+        return done(new Error(PAYLOAD_LIMIT_EXCEEDED));
+      }
       const ingest = parseBasicIngest(packet.topic);
       const topic = ingest ? ingest.topic : packet.topic;
       if (client && deviceAcl.canPublish(client.id, topic)) return done(null);
@@ -180,7 +210,13 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
       ALPNCallback: ({ protocols }) =>
         protocols.find((p) => p === 'x-amzn-mqtt-ca' || p === 'mqtt') ?? protocols[0],
     },
-    (socket) => broker.handle(socket),
+    (socket) => {
+      const client = broker.handle(socket);
+      guardPacketSize(socket, MAX_PAYLOAD_BYTES, (oversize) => {
+        refuseOversize(client, oversize.bytes);
+        socket.destroy();
+      });
+    },
   );
   // Sockets still in the TLS handshake are not aedes clients; stop() destroys them too.
   const sockets = new Set<Socket>();

@@ -9,13 +9,16 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Reads the whole body, refusing (before reading, when Content-Length says so) one over `maxBytes`. */
+export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
+  const tooLarge = (): BodyTooLargeError => new BodyTooLargeError(`request body exceeds ${maxBytes} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw tooLarge();
     chunks.push(buf);
   }
   return Buffer.concat(chunks);
@@ -36,12 +39,19 @@ export function sendJson(
   res.end(text);
 }
 
+/**
+ * Pending connections the kernel keeps for a server whose event loop is busy. Node's default (511)
+ * overflows when a thousand clients connect at once; the overflow is reset after a minute of SYN-ACK
+ * retries, which callers see as ECONNRESET. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Listens on 127.0.0.1 only; resolves with the bound port (useful with port 0). */
 export function listenLocal(server: Server | import('node:net').Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen({ port, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });

@@ -96,19 +96,31 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       failedAt: Date.now(),
       event,
     };
-    try {
-      await options.sqs.send(
+    const send = (body: DeadLetter): Promise<unknown> =>
+      options.sqs.send(
         new SendMessageCommand({
           QueueUrl: options.queues.ingestDeadLetter.url,
-          MessageBody: JSON.stringify(entry),
+          MessageBody: JSON.stringify(body),
           MessageAttributes: {
             source: { DataType: 'String', StringValue: name },
             errorType: { DataType: 'String', StringValue: error.name },
           },
         }),
       );
+    try {
+      await send(entry);
     } catch (sendErr) {
-      log.error(`could not dead-letter a failed ${name} event`, sendErr);
+      // The event itself may be what SQS refuses (too large): keep the reason and the facts, drop the payload.
+      const { payload, ...facts } = event;
+      try {
+        await send({
+          ...entry,
+          reason: `${entry.reason} (original payload of ${Buffer.byteLength(payload, 'base64')} bytes not kept: ${(sendErr as Error).message})`,
+          event: facts,
+        });
+      } catch (lastErr) {
+        log.error(`could not dead-letter a failed ${name} event`, lastErr);
+      }
     }
   }
 
@@ -118,7 +130,12 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         new SendMessageCommand({ QueueUrl: options.queues[queue].url, MessageBody: JSON.stringify(event) }),
       );
     } catch (err) {
-      log.error(`rule for ${name}: could not send to queue ${queue}`, err);
+      const cause = err instanceof Error ? err : new Error(String(err));
+      const failure = new Error(`rule could not send to queue ${queue}: ${cause.message}`);
+      failure.name = cause.name;
+      log.warn(`${name}: ${failure.message}`);
+      // IoT's rule error action: what the rule could not deliver goes to the ingest DLQ with the reason.
+      await deadLetter(name, event, failure);
     }
   }
 

@@ -3,8 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import { DeviceIdSchema } from '#protocol/messages.ts';
 import { offlineGraceMs } from '../commons/config.ts';
+import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { NotFoundError } from '../commons/errors.ts';
-import { cursor, json, parseInput } from '../commons/http.ts';
+import { json, parseInput } from '../commons/http.ts';
 import { type DevicesDeps, getDeviceItem, listDevices, toView } from '../devices/store.ts';
 
 export const ListDevicesQuerySchema = z
@@ -13,11 +14,12 @@ export const ListDevicesQuerySchema = z
     platform: z.enum(['linux', 'windows', 'darwin', 'other']).optional(),
     agentVersion: z.string().min(1).max(64).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(1024).optional(),
+    cursor: z.string().max(MAX_CURSOR_CHARS).optional(),
   })
   .strict();
 
-const DeviceCursorSchema = z.object({ after: DeviceIdSchema });
+const DeviceCursorSchema = z.object({ after: DeviceIdSchema }).strict();
+const DEVICES_CURSOR_SCOPE = 'GET /devices';
 export const DevicePathSchema = z.object({ id: DeviceIdSchema });
 
 export async function listDevicesRoute(
@@ -25,7 +27,9 @@ export async function listDevicesRoute(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const query = parseInput(ListDevicesQuerySchema, event.queryStringParameters, 'query');
-  const startAfter = query.cursor ? cursor.decode(DeviceCursorSchema, query.cursor).after : undefined;
+  const startAfter = query.cursor
+    ? decodeCursor(DeviceCursorSchema, query.cursor, DEVICES_CURSOR_SCOPE).after
+    : undefined;
   const page = await listDevices(deps, {
     filter: {
       ...(query.status ? { status: query.status } : {}),
@@ -39,7 +43,7 @@ export async function listDevicesRoute(
   });
   return json({
     items: page.items,
-    nextCursor: page.nextKey ? cursor.encode({ after: page.nextKey }) : null,
+    nextCursor: page.nextKey ? encodeCursor(DEVICES_CURSOR_SCOPE, { after: page.nextKey }) : null,
   });
 }
 

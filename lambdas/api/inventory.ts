@@ -1,6 +1,7 @@
 /** GET /devices/{id}/inventory and GET /devices/{id}/inventory/changes. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { json, parseInput } from '../commons/http.ts';
 import { getInventory, listInventoryChanges } from '../inventory/api.ts';
 import type { InventoryDeps } from '../inventory/deps.ts';
@@ -10,7 +11,7 @@ const InventoryQuerySchema = z.object({ sections: z.string().max(512).optional()
 const ChangesQuerySchema = z
   .object({
     limit: z.string().regex(/^\d+$/, 'must be a whole number').optional(),
-    cursor: z.string().max(2048).optional(),
+    cursor: z.string().max(MAX_CURSOR_CHARS).optional(),
   })
   .strict();
 

@@ -40,3 +40,8 @@ export function isPermanentError(err: unknown): err is Error {
   // AWS refused the request itself (an item or key too large): the same request is refused again.
   return err instanceof Error && err.name === 'ValidationException';
 }
+
+/** A request body larger than the API accepts (API Gateway's own answer is the same 413). */
+export class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}

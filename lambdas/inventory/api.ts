@@ -4,6 +4,8 @@
  * BadRequestError; the API handler maps those to HTTP.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '#lambdas/commons/cursor.ts';
 import { BadRequestError, NotFoundError } from '#lambdas/commons/errors.ts';
 import { type JsonObject, SECTION_NAMES, type SectionName } from '#protocol/inventory.ts';
 import { isDeviceId } from '#protocol/topics.ts';
@@ -104,26 +106,11 @@ function parseLimit(limit: number | string | undefined): number {
   return n;
 }
 
-const encodeCursor = (sk: string): string =>
-  Buffer.from(JSON.stringify({ sk }), 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'sk' in parsed &&
-      typeof parsed.sk === 'string' &&
-      parsed.sk.startsWith(CHANGE_PREFIX)
-    ) {
-      return parsed.sk;
-    }
-  } catch {
-    // fall through: any malformed cursor is the caller's error
-  }
-  throw new BadRequestError('cursor is not valid (pass back nextCursor unchanged)');
-}
+/** A change item's sort key, as changeSk (keys.ts) writes it: the only key a changes cursor may name. */
+const ChangesCursorSchema = z
+  .object({ sk: z.string().regex(/^change#\d{13}#[A-Za-z0-9_-]{10}#\d{12}$/) })
+  .strict();
+const changesCursorScope = (deviceId: string): string => `GET /devices/${deviceId}/inventory/changes`;
 
 /** What changed on a device and when, newest first. */
 export async function listInventoryChanges(
@@ -134,7 +121,9 @@ export async function listInventoryChanges(
   requireDeviceId(deviceId);
   const limit = parseLimit(options.limit);
   const startSk =
-    options.cursor === undefined || options.cursor === '' ? undefined : decodeCursor(options.cursor);
+    options.cursor === undefined || options.cursor === ''
+      ? undefined
+      : decodeCursor(ChangesCursorSchema, options.cursor, changesCursorScope(deviceId)).sk;
   const out = await deps.ddb.send(
     new QueryCommand({
       TableName: deps.table,
@@ -153,7 +142,9 @@ export async function listInventoryChanges(
   return {
     deviceId,
     changes: items.map((item) => toChange(deviceId, item)),
-    ...(typeof last === 'string' ? { nextCursor: encodeCursor(last) } : {}),
+    ...(typeof last === 'string'
+      ? { nextCursor: encodeCursor(changesCursorScope(deviceId), { sk: last }) }
+      : {}),
   };
 }
 

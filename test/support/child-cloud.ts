@@ -1,0 +1,95 @@
+/**
+ * A local cloud in a child process of its own process group, so a test can kill -9 the whole group
+ * mid-stream and start it again on the same data dir and ports — what `npm start` faces on a crash.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LocalCloudEndpoints, LocalCloudPorts } from '#local/cloud.ts';
+import { REPO_ROOT } from '#local/cloud.ts';
+
+export interface ChildCloud {
+  readonly endpoints: LocalCloudEndpoints;
+  readonly caPem: string;
+  /** SIGKILL to the whole process group; resolves once the child is gone. */
+  kill9(): Promise<void>;
+  /** Starts the cloud again on the same data dir and ports. */
+  restart(): Promise<void>;
+  /** SIGTERM (clean stop), then SIGKILL if it lingers. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startChildCloud(options: { dataDir: string; throwOn?: string }): Promise<ChildCloud> {
+  const ports: LocalCloudPorts = {
+    mqtt: await freePort(),
+    api: await freePort(),
+    dynamodb: await freePort(),
+    sqsS3: await freePort(),
+    iotData: await freePort(),
+  };
+  let child: ChildProcess | undefined;
+  let started: { endpoints: LocalCloudEndpoints; ca: string } | undefined;
+
+  const launch = async (): Promise<void> => {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'test/support/child-cloud-main.ts'),
+        JSON.stringify({ ...options, ports }),
+      ],
+      { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    started = await new Promise((resolve, reject) => {
+      const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+      lines.once('line', (line) => resolve(JSON.parse(line)));
+      proc.once('exit', (code) =>
+        reject(new Error(`child cloud exited (${code}) before starting: ${stderr}`)),
+      );
+    });
+  };
+  const gone = (proc: ChildProcess): Promise<void> =>
+    proc.exitCode !== null || proc.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => proc.once('exit', () => resolve()));
+
+  await launch();
+  return {
+    get endpoints() {
+      return (started as { endpoints: LocalCloudEndpoints }).endpoints;
+    },
+    get caPem() {
+      return (started as { ca: string }).ca;
+    },
+    async kill9() {
+      const proc = child;
+      if (!proc?.pid) return;
+      process.kill(-proc.pid, 'SIGKILL');
+      await gone(proc);
+    },
+    restart: launch,
+    async stop() {
+      const proc = child;
+      if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
+      process.kill(-proc.pid, 'SIGTERM');
+      const timer = setTimeout(() => proc.pid && process.kill(-proc.pid, 'SIGKILL'), 15_000);
+      await gone(proc);
+      clearTimeout(timer);
+    },
+  };
+}
