@@ -78,7 +78,47 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
   ].join('\n');
 }
 
+/**
+ * Ctrl-C and SIGTERM, handled from the first moment: a signal arriving between the banner and a
+ * later registration would kill the process outright. One that arrives during startup stops the
+ * cloud as soon as it is up.
+ */
+function handleStopSignals(): { started(stop: () => Promise<void>): void } {
+  let stoppingSince: number | undefined;
+  let stop: (() => Promise<void>) | undefined;
+  const run = (): void => {
+    stop?.().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('Error while stopping:', err);
+        process.exit(1);
+      },
+    );
+  };
+  const shutdown = (signal: string): void => {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C reaches this process more than once (the terminal signals the whole process
+      // group, and npm relays it too): repeats right after the first are that same keypress.
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_GRACE_MS) return;
+      console.error('\nForced exit before the stop finished; everything acknowledged is already on disk.');
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
+    console.log(`\n${signal}: stopping the fleet, then the cloud... (Ctrl-C again to force)`);
+    run();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return {
+    started(stopAll) {
+      stop = stopAll;
+      if (stoppingSince !== undefined) run();
+    },
+  };
+}
+
 async function main(): Promise<void> {
+  const stopSignals = handleStopSignals();
   const { fleetSize, logLevel } = settings();
   const dataDir = process.env.FLEETPULSE_DATA_DIR
     ? resolve(process.env.FLEETPULSE_DATA_DIR)
@@ -112,31 +152,11 @@ async function main(): Promise<void> {
   }
   console.log(banner(cloud, deviceIds));
 
-  let stoppingSince: number | undefined;
-  const shutdown = (signal: string): void => {
-    if (stoppingSince !== undefined) {
-      // One Ctrl-C reaches this process more than once (the terminal signals the whole process
-      // group, and npm relays it too): repeats right after the first are that same keypress.
-      if (Date.now() - stoppingSince < REPEATED_SIGNAL_GRACE_MS) return;
-      console.error('\nForced exit before the stop finished; everything acknowledged is already on disk.');
-      process.exit(130);
-    }
-    stoppingSince = Date.now();
-    console.log(`\n${signal}: stopping the fleet, then the cloud... (Ctrl-C again to force)`);
-    void (async () => {
-      try {
-        await stopFleet();
-        await cloud.stop();
-        console.log('Stopped. Data kept in', relative(REPO_ROOT, cloud.dataDir) || cloud.dataDir);
-        process.exit(0);
-      } catch (err) {
-        console.error('Error while stopping:', err);
-        process.exit(1);
-      }
-    })();
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopSignals.started(async () => {
+    await stopFleet();
+    await cloud.stop();
+    console.log('Stopped. Data kept in', relative(REPO_ROOT, cloud.dataDir) || cloud.dataDir);
+  });
 }
 
 main().catch((err: unknown) => {

@@ -38,7 +38,7 @@ describe('npm start and Ctrl-C', () => {
     started.signal('SIGINT');
     const exit = await started.exited;
 
-    expect(started.output()).toMatch(/^Stopped\. Data kept in/m);
+    expect(started.output(), JSON.stringify(exit)).toMatch(/^Stopped\. Data kept in/m);
     expect(started.output()).not.toMatch(/Forced exit/);
     expect(exit).toEqual({ code: 0, signal: null });
   });

@@ -66,7 +66,8 @@ export function spawnGroup(
       });
     },
     signal(signal) {
-      if (child.pid === undefined) return;
+      // Once the leader is gone its id may be reused by an unrelated process group.
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       try {
         process.kill(-child.pid, signal);
       } catch (err) {
