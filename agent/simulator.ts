@@ -58,7 +58,7 @@ export async function ensureDeviceIdentity(ca: DevCa, dir: string, deviceId: str
   const keyPath = join(dir, 'key.pem');
   if ((await exists(certPath)) && (await exists(keyPath))) return;
   await mkdir(dir, { recursive: true });
-  const issued = issueDeviceCert(ca, deviceId);
+  const issued = await issueDeviceCert(ca, deviceId);
   await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
   await writeFile(certPath, issued.certPem);
 }

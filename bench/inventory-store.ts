@@ -239,7 +239,7 @@ async function runThroughputBench(
           if (report.kind === 'diff') diffs++;
           frames.push(encodeFramed(report));
         }
-        const cert = issueDeviceCert(cloud.ca, id);
+        const cert = await issueDeviceCert(cloud.ca, id);
         const client = await connectDeviceClient(
           { mqttUrl: cloud.endpoints.mqttUrl, ca: cloud.ca },
           id,

@@ -168,7 +168,7 @@ async function start(
 
   const caDir = join(dataDir, 'ca');
   const ca = await ensureDevCa(caDir);
-  const serverCert = issueServerCert(ca);
+  const serverCert = await issueServerCert(ca);
   const apiToken = await ensureApiToken(join(dataDir, 'api-token'));
 
   const dynamodb = await startDynamoDb({ dir: join(dataDir, 'dynamodb'), port: ports.dynamodb });

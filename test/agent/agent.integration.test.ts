@@ -24,7 +24,7 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
     dir = await mkdtemp(join(tmpdir(), 'fleetpulse-agent-it-'));
     ca = await ensureDevCa(join(dir, 'ca'));
     broker = await startTestBroker(ca);
-    const device = issueDeviceCert(ca, DEVICE);
+    const device = await issueDeviceCert(ca, DEVICE);
     await writeFile(join(dir, 'cert.pem'), device.certPem);
     await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
     const config = parseAgentConfig(
