@@ -2,7 +2,7 @@
  * The local cloud: every AWS piece the handlers use, on 127.0.0.1, speaking the real wire protocols —
  * an MQTT broker with mutual TLS and the IoT policy's ACL, the rules engine, SQS event sources, the
  * IoT data plane, the operator API, DynamoDB (dynalite, on disk) and SQS/S3 (fauxqs). The handler
- * code of lambdas/ runs unchanged in this process; only endpoints differ.
+ * code of lambdas/ runs unchanged in worker threads of this process; only endpoints differ.
  *
  * One local cloud per process: handlers read their configuration from process.env.
  */
@@ -23,7 +23,8 @@ import { createTables, startDynamoDb } from './dynamodb.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from './environment.ts';
 import { startIotDataServer } from './iot-data-server.ts';
 import { createLambdaInvokeApi } from './lambda-api.ts';
-import { type HandlerOverrides, type LambdaRuntime, loadLambdaRuntime } from './lambda-runtime.ts';
+import { type HandlerOverrides, type LambdaRuntime, loadInProcessRuntime } from './lambda-runtime.ts';
+import { startLambdaWorkers } from './lambda-workers.ts';
 import { createLog, type LogLevel } from './log.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { createRuleEngine } from './rule-engine.ts';
@@ -69,8 +70,13 @@ export interface LocalCloudOptions {
   readonly log?: LogLevel;
   /** Write `<dataDir>/endpoints.json`. @default false */
   readonly writeEndpointsFile?: boolean;
-  /** Replace wiring functions' handlers (tests of the local infrastructure itself). */
+  /**
+   * Replace wiring functions' handlers (tests of the local infrastructure itself). The handlers then
+   * run in this thread, since functions cannot be sent to a worker.
+   */
   readonly handlersOverride?: HandlerOverrides;
+  /** Worker threads the handlers run in (ignored with handlersOverride). @default 1 */
+  readonly lambdaWorkers?: number;
   /** @default 'eu-west-1' */
   readonly region?: string;
   /** Visibility timeout the queue pollers receive with (tests: failed messages reappear fast). @default each queue's own */
@@ -233,12 +239,16 @@ async function start(
     offlineGraceSec: options.offlineGraceSec ?? 180,
   });
   applyLambdaEnvironment(env);
-  const runtime = await loadLambdaRuntime({
-    repoRoot: REPO_ROOT,
-    region,
-    log,
-    ...(options.handlersOverride ? { overrides: options.handlersOverride } : {}),
-  });
+  const runtime = options.handlersOverride
+    ? await loadInProcessRuntime({ repoRoot: REPO_ROOT, region, log, overrides: options.handlersOverride })
+    : await startLambdaWorkers({
+        repoRoot: REPO_ROOT,
+        region,
+        log,
+        ...(options.lambdaWorkers === undefined ? {} : { count: options.lambdaWorkers }),
+      });
+  // Runs after everything that invokes (cleanups run in reverse) has drained.
+  cleanups.push(() => runtime.close());
   invokable = runtime;
   // Event invocations still running finish before the emulators they write to stop.
   cleanups.push(() => lambdaApi.idle());

@@ -67,6 +67,22 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
     expect(parsed.policyVersion).toBe(0);
   });
 
+  it('leaves no listener behind per acknowledged QoS 1 publish', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+
+    try {
+      // Past EventEmitter's default bound of 10 listeners per event, which a leak would exceed.
+      for (let i = 0; i < 25; i++) await agent.publish(topics.heartbeat(DEVICE), encodeJson({ i }));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('answers a policy command with the version it now runs', async () => {
     const result = broker.nextPublish(topics.commandResult(DEVICE));
     const succeeded = new Promise<unknown>((resolve) =>
