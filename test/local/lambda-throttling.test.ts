@@ -24,7 +24,9 @@ function gatedHandler() {
   };
   return {
     handler,
-    releaseAll: () => gates.splice(0).forEach((release) => release()),
+    releaseAll: () => {
+      for (const release of gates.splice(0)) release();
+    },
     get running() {
       return running;
     },
