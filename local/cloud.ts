@@ -26,8 +26,10 @@ import { createLambdaInvokeApi } from './lambda-api.ts';
 import { type HandlerOverrides, type LambdaRuntime, loadInProcessRuntime } from './lambda-runtime.ts';
 import { startLambdaWorkers } from './lambda-workers.ts';
 import { createLog, type LogLevel } from './log.ts';
+import { disconnectStaleSessions } from './presence-reset.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { createRuleEngine } from './rule-engine.ts';
+import { boundConcurrency } from './sdk-concurrency.ts';
 import { restoreSnapshot, saveSnapshot } from './snapshot.ts';
 import { createBuckets, createQueues, type QueueRef, startSqsS3 } from './sqs-s3.ts';
 
@@ -184,11 +186,9 @@ async function start(
 
   const clientConfig = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const ddbClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
-  const sqsClient = new SQSClient({
-    ...clientConfig,
-    endpoint: sqsS3.endpoint,
-    useQueueUrlAsEndpoint: false,
-  });
+  const sqsClient = boundConcurrency(
+    new SQSClient({ ...clientConfig, endpoint: sqsS3.endpoint, useQueueUrlAsEndpoint: false }),
+  );
   const s3Client = new S3Client({ ...clientConfig, endpoint: sqsS3.endpoint, forcePathStyle: true });
   cleanups.push(async () => {
     ddbClient.destroy();
@@ -280,6 +280,10 @@ async function start(
     });
     cleanups.push(() => poller.stop());
   }
+
+  const stale = await disconnectStaleSessions(ddbClient, rules);
+  if (stale > 0)
+    log.info(`${stale} device(s) were connected when the cloud stopped: recorded as disconnected`);
 
   const startedBroker = await startBroker({
     port: ports.mqtt,

@@ -7,11 +7,12 @@
  * A worker that dies fails the invocations it was running (as a crashed Lambda environment does)
  * and is replaced.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FunctionName } from '#wiring/functions.ts';
 import { type ClosableLambdaRuntime, HandlerTimeoutError, throttled } from './lambda-runtime.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './lambda-worker-protocol.ts';
 import type { Log } from './log.ts';
+import { spawnTsWorker } from './ts-worker.ts';
 
 export interface LambdaWorkersOptions {
   readonly repoRoot: string;
@@ -44,15 +45,8 @@ function revive(serialized: SerializedError): Error {
   return err;
 }
 
-/**
- * Workers do not inherit a TypeScript loader from the thread that starts them (neither under tsx
- * nor under vitest), so each one brings tsx's own before it imports the worker module.
- */
 function spawn(settings: WorkerSettings): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./lambda-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(bootstrap, { eval: true, workerData: settings });
+  return spawnTsWorker(new URL('./lambda-worker.ts', import.meta.url), settings);
 }
 
 export async function startLambdaWorkers(options: LambdaWorkersOptions): Promise<ClosableLambdaRuntime> {

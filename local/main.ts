@@ -9,13 +9,11 @@
  * Ports: FLEETPULSE_MQTT_PORT, FLEETPULSE_API_PORT, FLEETPULSE_DYNAMODB_PORT, FLEETPULSE_SQS_S3_PORT,
  * FLEETPULSE_IOT_DATA_PORT (which also serves Lambda's Invoke API). Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
  */
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, type LocalCloud, REPO_ROOT, startLocalCloud } from './cloud.ts';
+import { type FleetProcess, fleetInventoryIntervalMs, startFleetProcess } from './fleet.ts';
 import type { LogLevel } from './log.ts';
-
-/** Simulated agents collect inventory faster than real ones (policy default: 15 min) so changes show up. */
-const INVENTORY_INTERVAL_MS = 30_000;
 
 const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
 
@@ -41,7 +39,8 @@ function settings(): Settings {
   return { fleetSize: size, logLevel };
 }
 
-function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
+function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
+  const deviceIds = fleet?.deviceIds ?? [];
   const e = cloud.endpoints;
   const rel = (path: string): string => relative(process.cwd(), path) || '.';
   return [
@@ -58,7 +57,10 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
     `  Endpoints file             ${rel(join(cloud.dataDir, 'endpoints.json'))}`,
     '',
     deviceIds.length > 0
-      ? `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}).`
+      ? [
+          `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}), ${fleet?.online ?? 0} connected so far.`,
+          `  Each collects inventory every ${Math.round(fleetInventoryIntervalMs(deviceIds.length) / 1000)} s (slower for large fleets: at most ~10 reports/s in all).`,
+        ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
     'Try:',
@@ -82,32 +84,26 @@ async function main(): Promise<void> {
     : DEFAULT_DATA_DIR;
   const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel });
   let stopFleet = async (): Promise<void> => {};
-  let deviceIds: string[] = [];
+  let fleet: FleetProcess | undefined;
   try {
     if (fleetSize > 0) {
-      // Loaded only when wanted: `--no-fleet` runs the cloud without the agent code.
-      const { startSimulatedFleet } = await import('#agent/simulator.ts');
-      const { simulatedInventoryModule } = await import('#agent/inventory/index.ts');
-      const fleet = await startSimulatedFleet({
+      // Its own process: the agents' TLS and report compression run on the other core.
+      fleet = await startFleetProcess({
         count: fleetSize,
         mqttUrl: cloud.endpoints.mqttUrl,
         caCertPath: cloud.endpoints.caCertPath,
-        ca: cloud.ca,
+        caDir: dirname(cloud.endpoints.caCertPath),
         identityDir: join(cloud.dataDir, 'fleet'),
-        // Simulated hosts churn (installs, service restarts, IP changes) every pass.
-        modules: (deviceId, seed) => [
-          simulatedInventoryModule(deviceId, seed, { intervalMs: INVENTORY_INTERVAL_MS }),
-        ],
+        inventoryIntervalMs: fleetInventoryIntervalMs(fleetSize),
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
-      deviceIds = fleet.deviceIds;
-      stopFleet = () => fleet.stop();
+      stopFleet = () => fleet?.stop() ?? Promise.resolve();
     }
   } catch (err) {
     await cloud.stop();
     throw err;
   }
-  console.log(banner(cloud, deviceIds));
+  console.log(banner(cloud, fleet));
 
   let stopping = false;
   const shutdown = (signal: string): void => {
