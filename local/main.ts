@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   const dataDir = process.env.FLEETPULSE_DATA_DIR
     ? resolve(process.env.FLEETPULSE_DATA_DIR)
     : DEFAULT_DATA_DIR;
-  const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel });
+  // Two handler threads: with the fleet in its own process, they use the cores the broker leaves idle.
+  const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel, lambdaWorkers: 2 });
   let stopFleet = async (): Promise<void> => {};
   let fleet: FleetProcess | undefined;
   try {
