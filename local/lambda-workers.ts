@@ -9,10 +9,9 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { FunctionName } from '#wiring/functions.ts';
-import { type ClosableLambdaRuntime, HandlerTimeoutError, specOf, throttled } from './lambda-runtime.ts';
+import { type ClosableLambdaRuntime, HandlerTimeoutError, throttled } from './lambda-runtime.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './lambda-worker-protocol.ts';
 import type { Log } from './log.ts';
-import { Semaphore } from './semaphore.ts';
 import { spawnTsWorker } from './ts-worker.ts';
 
 export interface LambdaWorkersOptions {
@@ -22,9 +21,6 @@ export interface LambdaWorkersOptions {
   /** @default 1 */
   readonly count?: number;
 }
-
-/** Ingest invocations running at once in one worker (the per-function bounds apply first). */
-const INGEST_INVOCATIONS_PER_WORKER = 4;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -104,16 +100,6 @@ export async function startLambdaWorkers(options: LambdaWorkersOptions): Promise
     throw err;
   }
 
-  // Ingest invocations are CPU-bound here, and every one running in a worker shares its core: with
-  // a few at a time each runs at close to its own speed, so a batch of ten reports finishes within
-  // its timeout instead of crawling beside twenty others; the rest wait their turn, untimed. The
-  // operator API is not behind them: it stays responsive while ingest is busy.
-  const ingestSlots = new Semaphore(members.length * INGEST_INVOCATIONS_PER_WORKER);
-  const dispatchTo = (name: FunctionName, event: unknown): Promise<unknown> =>
-    specOf(name).trigger.kind === 'api'
-      ? dispatch(name, event)
-      : ingestSlots.run(() => dispatch(name, event));
-
   function dispatch(name: FunctionName, event: unknown): Promise<unknown> {
     if (closing) return Promise.reject(new Error('the local Lambda runtime is stopped'));
     const member = members.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
@@ -129,7 +115,7 @@ export async function startLambdaWorkers(options: LambdaWorkersOptions): Promise
       }
     });
   }
-  const runtime = throttled(dispatchTo);
+  const runtime = throttled(dispatch);
 
   return {
     ...runtime,
