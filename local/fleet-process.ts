@@ -47,6 +47,7 @@ process.on('message', (message: ToFleet) => {
         caCertPath: settings.caCertPath,
         ca,
         identityDir: settings.identityDir,
+        heartbeatIntervalSec: settings.heartbeatIntervalSec,
         // Simulated hosts churn (installs, service restarts, IP changes) every pass.
         modules: (deviceId, seed) => [
           simulatedInventoryModule(deviceId, seed, { intervalMs: settings.inventoryIntervalMs }),

@@ -8,6 +8,7 @@ export interface FleetSettings {
   readonly caDir: string;
   readonly identityDir: string;
   readonly inventoryIntervalMs: number;
+  readonly heartbeatIntervalSec: number;
   readonly log: 'silent' | 'info';
 }
 

@@ -20,6 +20,17 @@ export function fleetInventoryIntervalMs(count: number): number {
   return Math.max(MIN_INVENTORY_INTERVAL_MS, Math.ceil((count * 1000) / MAX_FLEET_REPORTS_PER_SEC));
 }
 
+/** Aggregate heartbeats per second a large simulated fleet is held to (1,000 devices at the default 60 s). */
+export const MAX_FLEET_HEARTBEATS_PER_SEC = 17;
+
+/**
+ * 60 s (the policy default) for fleets up to ~1,000 devices; slower beyond, up to 120 s, which
+ * stays well inside the cloud's 180 s offline grace. 2,000 devices: every 118 s.
+ */
+export function fleetHeartbeatIntervalSec(count: number): number {
+  return Math.min(120, Math.max(60, Math.ceil(count / MAX_FLEET_HEARTBEATS_PER_SEC)));
+}
+
 export interface FleetProcess {
   readonly deviceIds: string[];
   /** Agents connected when startup finished (the others keep retrying). */

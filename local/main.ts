@@ -12,7 +12,12 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, type LocalCloud, REPO_ROOT, startLocalCloud } from './cloud.ts';
-import { type FleetProcess, fleetInventoryIntervalMs, startFleetProcess } from './fleet.ts';
+import {
+  type FleetProcess,
+  fleetHeartbeatIntervalSec,
+  fleetInventoryIntervalMs,
+  startFleetProcess,
+} from './fleet.ts';
 import type { LogLevel } from './log.ts';
 
 const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
@@ -59,7 +64,8 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
     deviceIds.length > 0
       ? [
           `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}), ${fleet?.online ?? 0} connected so far.`,
-          `  Each collects inventory every ${Math.round(fleetInventoryIntervalMs(deviceIds.length) / 1000)} s (slower for large fleets: at most ~10 reports/s in all).`,
+          `  Each collects inventory every ${Math.round(fleetInventoryIntervalMs(deviceIds.length) / 1000)} s and heartbeats every ${fleetHeartbeatIntervalSec(deviceIds.length)} s`,
+          '  (slower for large fleets: at most ~10 reports/s and ~17 heartbeats/s in all, what two cores sustain).',
         ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
         caDir: dirname(cloud.endpoints.caCertPath),
         identityDir: join(cloud.dataDir, 'fleet'),
         inventoryIntervalMs: fleetInventoryIntervalMs(fleetSize),
+        heartbeatIntervalSec: fleetHeartbeatIntervalSec(fleetSize),
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
       stopFleet = () => fleet?.stop() ?? Promise.resolve();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetInventoryIntervalMs, startFleetProcess } from '#local/fleet.ts';
+import { fleetHeartbeatIntervalSec, fleetInventoryIntervalMs, startFleetProcess } from '#local/fleet.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -31,6 +31,7 @@ describe('the simulated fleet in its own process', () => {
       caDir: join(t.dataDir, 'ca'),
       identityDir: join(t.dataDir, 'fleet'),
       inventoryIntervalMs: fleetInventoryIntervalMs(3),
+      heartbeatIntervalSec: fleetHeartbeatIntervalSec(3),
       log: 'silent',
     });
 
@@ -57,8 +58,10 @@ describe('the simulated fleet in its own process', () => {
     expect(alive(fleet.pid)).toBe(false);
   });
 
-  it('collects inventory more slowly as the fleet grows, about 10 reports/s in all', () => {
+  it('collects inventory and heartbeats more slowly as the fleet grows, within the offline grace', () => {
     expect(fleetInventoryIntervalMs(5)).toBe(30_000);
     expect(fleetInventoryIntervalMs(2000)).toBe(200_000);
+    expect(fleetHeartbeatIntervalSec(5)).toBe(60);
+    expect(fleetHeartbeatIntervalSec(2000)).toBe(118);
   });
 });
