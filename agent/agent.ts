@@ -108,7 +108,12 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     }
     const { delivered } = await outbox.put(topic, payload, 1);
     if (!connection.isConnected()) return;
-    await Promise.race([delivered, connection.untilDisconnected()]);
+    const stopWaiting = new AbortController();
+    try {
+      await Promise.race([delivered, connection.untilDisconnected(stopWaiting.signal)]);
+    } finally {
+      stopWaiting.abort();
+    }
   }
 
   onCommand<T extends Command['type']>(

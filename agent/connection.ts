@@ -7,7 +7,7 @@
  * Events: connecting → connected | failed; connected → disconnected. Then connecting again,
  * until stop().
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { type IClientOptions, type MqttClient, connect as mqttConnect, type Packet } from 'mqtt';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type ConnectFailure, describeConnectFailure } from './failure.ts';
@@ -107,19 +107,33 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Resolves at the next connect; rejects after `timeoutMs` or when stopped. */
-  waitConnected(timeoutMs: number): Promise<void> {
-    if (this.isConnected()) return Promise.resolve();
-    return withTimeout(
-      new Promise<void>((resolve) => this.once('connected', () => resolve())),
-      timeoutMs,
-      'waiting for the MQTT connection',
-    );
+  async waitConnected(timeoutMs: number): Promise<void> {
+    if (this.isConnected()) return;
+    // The listener goes with the wait: a timed-out wait must not stay registered for good.
+    const done = new AbortController();
+    try {
+      await withTimeout(
+        once(this, 'connected', { signal: done.signal }),
+        timeoutMs,
+        'waiting for the MQTT connection',
+      );
+    } finally {
+      done.abort();
+    }
   }
 
-  /** Resolves when the current connection goes away (immediately when not connected). */
-  untilDisconnected(): Promise<void> {
+  /**
+   * Resolves when the current connection goes away (immediately when not connected), or never once
+   * `signal` aborts: the caller aborts when it stops waiting, which removes the listener. Without
+   * that, every QoS 1 publish left one 'disconnected' listener behind until the next disconnect.
+   */
+  untilDisconnected(signal: AbortSignal): Promise<void> {
     if (!this.isConnected()) return Promise.resolve();
-    return new Promise((resolve) => this.once('disconnected', () => resolve()));
+    return once(this, 'disconnected', { signal }).then(
+      () => undefined,
+      // Aborted: the caller is no longer waiting, and nothing awaits this promise any more.
+      () => new Promise<void>(() => undefined),
+    );
   }
 
   /** Publishes on the live connection; resolves on PUBACK (QoS 1) or once written (QoS 0). */

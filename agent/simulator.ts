@@ -6,6 +6,7 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { Semaphore } from '#local/semaphore.ts';
 import { Agent } from './agent.ts';
 import { parseAgentConfig } from './config.ts';
 import type { HostProbe } from './host.ts';
@@ -40,8 +41,8 @@ export interface SimulatedFleet {
   stop(): Promise<void>;
 }
 
-/** Agents started together; bounded so a large fleet does not open hundreds of TLS handshakes at once. */
-const START_BATCH = 20;
+/** Agents starting at once; bounded so a large fleet does not open hundreds of TLS handshakes at once. */
+const START_CONCURRENCY = 40;
 
 export const simulatedDeviceId = (index: number): string => `sim-${String(index + 1).padStart(4, '0')}`;
 
@@ -58,7 +59,7 @@ export async function ensureDeviceIdentity(ca: DevCa, dir: string, deviceId: str
   const keyPath = join(dir, 'key.pem');
   if ((await exists(certPath)) && (await exists(keyPath))) return;
   await mkdir(dir, { recursive: true });
-  const issued = issueDeviceCert(ca, deviceId);
+  const issued = await issueDeviceCert(ca, deviceId);
   await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
   await writeFile(certPath, issued.certPem);
 }
@@ -73,57 +74,53 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
   const agents: Agent[] = [];
   const fleetLog = createLogger(log, { component: 'simulator' });
 
-  for (let i = 0; i < deviceIds.length; i += START_BATCH) {
-    const batch = deviceIds.slice(i, i + START_BATCH);
-    const started = await Promise.all(
-      batch.map(async (deviceId, j) => {
-        const dir = join(opts.identityDir, deviceId);
-        await ensureDeviceIdentity(opts.ca, dir, deviceId);
-        const deviceSeed = seed * 100_003 + i + j;
-        const config = parseAgentConfig(
-          {
-            deviceId,
-            region: 'local',
-            endpoint: url.hostname,
-            port,
-            certPath: 'cert.pem',
-            keyPath: 'key.pem',
-            dataDir: 'data',
-            logLevel: log,
-            ...(opts.heartbeatIntervalSec === undefined
-              ? {}
-              : { heartbeatIntervalSec: opts.heartbeatIntervalSec }),
-          },
-          dir,
-        );
-        const [cert, key] = await Promise.all([
-          readFile(config.certPath, 'utf8'),
-          readFile(config.keyPath, 'utf8'),
-        ]);
-        const host = simulatedHost(deviceId, deviceSeed);
-        const agent = new Agent({
-          config,
-          identity: { cert, key, ca: caPem },
-          host,
-          modules: opts.modules?.(deviceId, deviceSeed, host) ?? [],
-          logger: createLogger(log, { deviceId }),
-        });
-        await agent.start();
-        return agent;
+  const starting = new Semaphore(START_CONCURRENCY);
+  const startOne = async (deviceId: string, index: number): Promise<Agent> => {
+    const dir = join(opts.identityDir, deviceId);
+    await ensureDeviceIdentity(opts.ca, dir, deviceId);
+    const deviceSeed = seed * 100_003 + index;
+    const config = parseAgentConfig(
+      {
+        deviceId,
+        region: 'local',
+        endpoint: url.hostname,
+        port,
+        certPath: 'cert.pem',
+        keyPath: 'key.pem',
+        dataDir: 'data',
+        logLevel: log,
+        ...(opts.heartbeatIntervalSec === undefined
+          ? {}
+          : { heartbeatIntervalSec: opts.heartbeatIntervalSec }),
+      },
+      dir,
+    );
+    const [cert, key] = await Promise.all([
+      readFile(config.certPath, 'utf8'),
+      readFile(config.keyPath, 'utf8'),
+    ]);
+    const host = simulatedHost(deviceId, deviceSeed);
+    const agent = new Agent({
+      config,
+      identity: { cert, key, ca: caPem },
+      host,
+      modules: opts.modules?.(deviceId, deviceSeed, host) ?? [],
+      logger: createLogger(log, { deviceId }),
+    });
+    agents.push(agent);
+    await agent.start();
+    await agent.waitConnected(opts.connectTimeoutMs ?? 10_000).catch((err) =>
+      fleetLog.warn('simulated device not connected yet; it keeps retrying', {
+        deviceId: agent.deviceId,
+        error: errorMessage(err),
       }),
     );
-    agents.push(...started);
-    await Promise.all(
-      started.map((agent) =>
-        agent.waitConnected(opts.connectTimeoutMs ?? 10_000).catch((err) =>
-          fleetLog.warn('simulated device not connected yet; it keeps retrying', {
-            deviceId: agent.deviceId,
-            error: errorMessage(err),
-          }),
-        ),
-      ),
-    );
-  }
+    return agent;
+  };
+  // A slot is held until the agent is connected (or its wait timed out), so the next agent starts
+  // as soon as any one is through, with no batch waiting for its slowest member.
+  const started = await Promise.all(deviceIds.map((id, index) => starting.run(() => startOne(id, index))));
+  agents.splice(0, agents.length, ...started);
   fleetLog.info('simulated fleet started', {
     count: agents.length,
     online: agents.filter((a) => a.isConnected()).length,

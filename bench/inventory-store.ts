@@ -308,7 +308,8 @@ async function runThroughputBench(
       return { id, device, frames, diffs, cert: issueDeviceCert(cloud.ca, id) };
     });
     const devices = await Promise.all(
-      prepared.map(async ({ id, device, frames, diffs, cert }) => {
+      prepared.map(async ({ id, device, frames, diffs, cert: issued }) => {
+        const cert = await issued;
         const client = await connectDeviceClient(
           { mqttUrl: cloud.endpoints.mqttUrl, ca: cloud.ca },
           id,

@@ -67,7 +67,7 @@ export async function registerLocal(input: {
   const endpoints = await readLocalEndpoints(input.localCloudDir);
   const caPath = endpoints.caCertPath ?? join(input.localCloudDir, 'ca', 'ca.pem');
   const ca = await ensureDevCa(dirname(caPath));
-  const issued = issueDeviceCert(ca, input.deviceId);
+  const issued = await issueDeviceCert(ca, input.deviceId);
   const { host, port } = mqttEndpointOf(endpoints.mqttUrl);
   await mkdir(input.out, { recursive: true });
   await copyFile(caPath, join(input.out, 'ca.pem'));

@@ -1,8 +1,8 @@
 /**
  * The local cloud: every AWS piece the handlers use, on 127.0.0.1, speaking the real wire protocols —
  * an MQTT broker with mutual TLS and the IoT policy's ACL, the rules engine, SQS event sources, the
- * IoT data plane, the operator API, DynamoDB (dynalite, on disk) and SQS/S3 (sqs-s3.ts, on disk). The handler
- * code of lambdas/ runs unchanged in this process; only endpoints differ.
+ * IoT data plane, the operator API, DynamoDB (dynalite, on disk) and SQS/S3 (sqs-s3.ts, on disk). The
+ * handler code of lambdas/ runs unchanged in worker threads of this process; only endpoints differ.
  *
  * One local cloud per process: handlers read their configuration from process.env.
  */
@@ -23,10 +23,13 @@ import { createTables, startDynamoDb } from './dynamodb.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from './environment.ts';
 import { startIotDataServer } from './iot-data-server.ts';
 import { createLambdaInvokeApi } from './lambda-api.ts';
-import { type HandlerOverrides, type LambdaRuntime, loadLambdaRuntime } from './lambda-runtime.ts';
+import { type HandlerOverrides, type LambdaRuntime, loadInProcessRuntime } from './lambda-runtime.ts';
+import { startLambdaWorkers } from './lambda-workers.ts';
 import { createLog, type LogLevel } from './log.ts';
+import { disconnectStaleSessions } from './presence-reset.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { createRuleEngine } from './rule-engine.ts';
+import { boundConcurrency } from './sdk-concurrency.ts';
 import { createBuckets, createQueues, type QueueRef, startSqsS3 } from './sqs-s3.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -68,8 +71,13 @@ export interface LocalCloudOptions {
   readonly log?: LogLevel;
   /** Write `<dataDir>/endpoints.json`. @default false */
   readonly writeEndpointsFile?: boolean;
-  /** Replace wiring functions' handlers (tests of the local infrastructure itself). */
+  /**
+   * Replace wiring functions' handlers (tests of the local infrastructure itself). The handlers then
+   * run in this thread, since functions cannot be sent to a worker.
+   */
   readonly handlersOverride?: HandlerOverrides;
+  /** Worker threads the handlers run in (ignored with handlersOverride). @default 1 */
+  readonly lambdaWorkers?: number;
   /** @default 'eu-west-1' */
   readonly region?: string;
   /** Visibility timeout the queue pollers receive with (tests: failed messages reappear fast). @default each queue's own */
@@ -167,7 +175,7 @@ async function start(
 
   const caDir = join(dataDir, 'ca');
   const ca = await ensureDevCa(caDir);
-  const serverCert = issueServerCert(ca);
+  const serverCert = await issueServerCert(ca);
   const apiToken = await ensureApiToken(join(dataDir, 'api-token'));
 
   const dynamodb = await startDynamoDb({ dir: join(dataDir, 'dynamodb'), port: ports.dynamodb });
@@ -177,11 +185,9 @@ async function start(
 
   const clientConfig = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const ddbClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
-  const sqsClient = new SQSClient({
-    ...clientConfig,
-    endpoint: sqsS3.endpoint,
-    useQueueUrlAsEndpoint: false,
-  });
+  const sqsClient = boundConcurrency(
+    new SQSClient({ ...clientConfig, endpoint: sqsS3.endpoint, useQueueUrlAsEndpoint: false }),
+  );
   const s3Client = new S3Client({ ...clientConfig, endpoint: sqsS3.endpoint, forcePathStyle: true });
   cleanups.push(async () => {
     ddbClient.destroy();
@@ -227,12 +233,16 @@ async function start(
     offlineGraceSec: options.offlineGraceSec ?? 180,
   });
   applyLambdaEnvironment(env);
-  const runtime = await loadLambdaRuntime({
-    repoRoot: REPO_ROOT,
-    region,
-    log,
-    ...(options.handlersOverride ? { overrides: options.handlersOverride } : {}),
-  });
+  const runtime = options.handlersOverride
+    ? await loadInProcessRuntime({ repoRoot: REPO_ROOT, region, log, overrides: options.handlersOverride })
+    : await startLambdaWorkers({
+        repoRoot: REPO_ROOT,
+        region,
+        log,
+        ...(options.lambdaWorkers === undefined ? {} : { count: options.lambdaWorkers }),
+      });
+  // Runs after everything that invokes (cleanups run in reverse) has drained.
+  cleanups.push(() => runtime.close());
   invokable = runtime;
   // Event invocations still running finish before the emulators they write to stop.
   cleanups.push(() => lambdaApi.idle());
@@ -264,6 +274,10 @@ async function start(
     });
     cleanups.push(() => poller.stop());
   }
+
+  const stale = await disconnectStaleSessions(ddbClient, rules);
+  if (stale > 0)
+    log.info(`${stale} device(s) were connected when the cloud stopped: recorded as disconnected`);
 
   const startedBroker = await startBroker({
     port: ports.mqtt,

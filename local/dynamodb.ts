@@ -1,9 +1,9 @@
 /**
- * DynamoDB: dynalite (the real DynamoDB JSON wire protocol) on a LevelDB store under
+ * DynamoDB: dynalite (the real DynamoDB JSON wire protocol), in its own thread, on a LevelDB store under
  * `<dataDir>/dynamodb`, so device data survives restarts. No TTL and no transactions, by design of
  * the emulator; correctness must not depend on either (see DESIGN.md).
  */
-import type { Server } from 'node:http';
+import { once } from 'node:events';
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -11,26 +11,41 @@ import {
   type KeySchemaElement,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { type TableSpec, tables } from '#wiring/resources.ts';
-import { closeServer, listenLocal } from './http.ts';
+import { spawnTsWorker } from './ts-worker.ts';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
   stop(): Promise<void>;
 }
 
+type FromDynamoDbWorker =
+  | { kind: 'listening'; port: number }
+  | { kind: 'failed'; message: string }
+  | { kind: 'stopped' };
+
+/** dynalite in a worker thread (dynamodb-worker.ts), listening on 127.0.0.1:`port`. */
 export async function startDynamoDb(options: { dir: string; port: number }): Promise<LocalDynamoDb> {
-  const server: Server = dynalite({
-    path: options.dir,
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  const port = await listenLocal(server, options.port);
+  const worker = spawnTsWorker(new URL('./dynamodb-worker.ts', import.meta.url), options);
+  const [first] = (await Promise.race([
+    once(worker, 'message'),
+    once(worker, 'exit').then(([code]) => [{ kind: 'failed', message: `exited with code ${code}` }]),
+  ])) as [FromDynamoDbWorker];
+  if (first.kind !== 'listening') {
+    await worker.terminate();
+    throw new Error(
+      `DynamoDB emulator did not start: ${first.kind === 'failed' ? first.message : first.kind}`,
+    );
+  }
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => closeServer(server),
+    endpoint: `http://127.0.0.1:${first.port}`,
+    async stop() {
+      // Closed cleanly (the store flushed), then the thread ends.
+      const stopped = once(worker, 'message');
+      worker.postMessage({ kind: 'stop' });
+      await Promise.race([stopped, once(worker, 'exit')]);
+      await worker.terminate();
+    },
   };
 }
 

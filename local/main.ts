@@ -9,13 +9,16 @@
  * Ports: FLEETPULSE_MQTT_PORT, FLEETPULSE_API_PORT, FLEETPULSE_DYNAMODB_PORT, FLEETPULSE_SQS_S3_PORT,
  * FLEETPULSE_IOT_DATA_PORT (which also serves Lambda's Invoke API). Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
  */
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR, type LocalCloud, REPO_ROOT, startLocalCloud } from './cloud.ts';
+import {
+  type FleetProcess,
+  fleetHeartbeatIntervalSec,
+  fleetInventoryIntervalMs,
+  startFleetProcess,
+} from './fleet.ts';
 import type { LogLevel } from './log.ts';
-
-/** Simulated agents collect inventory faster than real ones (policy default: 15 min) so changes show up. */
-const INVENTORY_INTERVAL_MS = 30_000;
 
 /** Signals within this long of the first are taken as the same Ctrl-C, not as a demand to force. */
 const REPEATED_SIGNAL_GRACE_MS = 2_000;
@@ -44,7 +47,8 @@ function settings(): Settings {
   return { fleetSize: size, logLevel };
 }
 
-function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
+function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
+  const deviceIds = fleet?.deviceIds ?? [];
   const e = cloud.endpoints;
   const rel = (path: string): string => relative(process.cwd(), path) || '.';
   return [
@@ -61,7 +65,11 @@ function banner(cloud: LocalCloud, deviceIds: readonly string[]): string {
     `  Endpoints file             ${rel(join(cloud.dataDir, 'endpoints.json'))}`,
     '',
     deviceIds.length > 0
-      ? `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}).`
+      ? [
+          `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}), ${fleet?.online ?? 0} connected so far.`,
+          `  Each collects inventory every ${Math.round(fleetInventoryIntervalMs(deviceIds.length) / 1000)} s and heartbeats every ${fleetHeartbeatIntervalSec(deviceIds.length)} s`,
+          '  (slower for large fleets: at most ~10 reports/s and ~17 heartbeats/s in all, what two cores sustain).',
+        ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
     'Try:',
@@ -123,34 +131,30 @@ async function main(): Promise<void> {
   const dataDir = process.env.FLEETPULSE_DATA_DIR
     ? resolve(process.env.FLEETPULSE_DATA_DIR)
     : DEFAULT_DATA_DIR;
-  const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel });
+  // Two handler threads: with the fleet in its own process, they use the cores the broker leaves idle.
+  const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel, lambdaWorkers: 2 });
   let stopFleet = async (): Promise<void> => {};
-  let deviceIds: string[] = [];
+  let fleet: FleetProcess | undefined;
   try {
     if (fleetSize > 0) {
-      // Loaded only when wanted: `--no-fleet` runs the cloud without the agent code.
-      const { startSimulatedFleet } = await import('#agent/simulator.ts');
-      const { simulatedInventoryModule } = await import('#agent/inventory/index.ts');
-      const fleet = await startSimulatedFleet({
+      // Its own process: the agents' TLS and report compression run on the other core.
+      fleet = await startFleetProcess({
         count: fleetSize,
         mqttUrl: cloud.endpoints.mqttUrl,
         caCertPath: cloud.endpoints.caCertPath,
-        ca: cloud.ca,
+        caDir: dirname(cloud.endpoints.caCertPath),
         identityDir: join(cloud.dataDir, 'fleet'),
-        // Simulated hosts churn (installs, service restarts, IP changes) every pass.
-        modules: (deviceId, seed) => [
-          simulatedInventoryModule(deviceId, seed, { intervalMs: INVENTORY_INTERVAL_MS }),
-        ],
+        inventoryIntervalMs: fleetInventoryIntervalMs(fleetSize),
+        heartbeatIntervalSec: fleetHeartbeatIntervalSec(fleetSize),
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
-      deviceIds = fleet.deviceIds;
-      stopFleet = () => fleet.stop();
+      stopFleet = () => fleet?.stop() ?? Promise.resolve();
     }
   } catch (err) {
     await cloud.stop();
     throw err;
   }
-  console.log(banner(cloud, deviceIds));
+  console.log(banner(cloud, fleet));
 
   stopSignals.started(async () => {
     await stopFleet();

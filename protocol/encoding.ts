@@ -39,7 +39,9 @@ export function encodeFramed(value: unknown, codec: Codec = Codec.Brotli): Buffe
       body = brotliCompressSync(json, {
         params: {
           [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-          [constants.BROTLI_PARAM_QUALITY]: 11,
+          // Quality 5: a ~70 KB full report compresses to ~12 KB in ~5 ms. Quality 11 saves 1.3 KB
+          // more for ~225 ms of CPU, which a fleet of 2,000 agents starting together cannot afford.
+          [constants.BROTLI_PARAM_QUALITY]: 5,
           [constants.BROTLI_PARAM_SIZE_HINT]: json.length,
         },
       });

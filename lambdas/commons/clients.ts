@@ -11,16 +11,27 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IOT_DATA_ENDPOINT_ENV } from '#wiring/resources.ts';
 import { tracer } from './powertools.ts';
 
-export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+/**
+ * Kept-alive sockets per client. A full report writes its changed shards at once (dozens of
+ * requests), and the local cloud runs a few invocations in one execution environment; past the
+ * SDK's default of 50 the rest queue and the SDK warns that socket usage is at capacity.
+ */
+const MAX_SOCKETS = 128;
+const requestHandler = {
+  httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+  httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+};
+
+export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler }));
 export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
 });
 
 // Queue URLs carry their own host; using the configured endpoint keeps local emulators reachable.
-export const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+export const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler }));
 
 export const s3 = tracer.captureAWSv3Client(
-  new S3Client({ forcePathStyle: process.env.FLEETPULSE_S3_PATH_STYLE === 'true' }),
+  new S3Client({ forcePathStyle: process.env.FLEETPULSE_S3_PATH_STYLE === 'true', requestHandler }),
 );
 
 let iotDataClient: IoTDataPlaneClient | undefined;
@@ -28,7 +39,9 @@ let iotDataClient: IoTDataPlaneClient | undefined;
 export function iotData(): IoTDataPlaneClient {
   if (!iotDataClient) {
     const endpoint = process.env[IOT_DATA_ENDPOINT_ENV];
-    iotDataClient = tracer.captureAWSv3Client(new IoTDataPlaneClient(endpoint ? { endpoint } : {}));
+    iotDataClient = tracer.captureAWSv3Client(
+      new IoTDataPlaneClient(endpoint ? { endpoint, requestHandler } : { requestHandler }),
+    );
   }
   return iotDataClient;
 }

@@ -43,7 +43,7 @@ async function childDevice(cloud: ChildCloud, dataDir: string, deviceId: string)
   return connectDeviceClient(
     { mqttUrl: cloud.endpoints.mqttUrl, ca },
     deviceId,
-    issueDeviceCert(ca, deviceId),
+    await issueDeviceCert(ca, deviceId),
   );
 }
 

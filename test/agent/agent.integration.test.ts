@@ -24,7 +24,7 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
     dir = await mkdtemp(join(tmpdir(), 'fleetpulse-agent-it-'));
     ca = await ensureDevCa(join(dir, 'ca'));
     broker = await startTestBroker(ca);
-    const device = issueDeviceCert(ca, DEVICE);
+    const device = await issueDeviceCert(ca, DEVICE);
     await writeFile(join(dir, 'cert.pem'), device.certPem);
     await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
     const config = parseAgentConfig(
@@ -65,6 +65,22 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
     expect(parsed.connectivity).toMatchObject({ transport: 'mqtts', port: broker.port, proxy: null });
     expect(parsed.connectivity.rttMs).toEqual(expect.any(Number));
     expect(parsed.policyVersion).toBe(0);
+  });
+
+  it('leaves no listener behind per acknowledged QoS 1 publish', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+
+    try {
+      // Past EventEmitter's default bound of 10 listeners per event, which a leak would exceed.
+      for (let i = 0; i < 25; i++) await agent.publish(topics.heartbeat(DEVICE), encodeJson({ i }));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   });
 
   it('answers a policy command with the version it now runs', async () => {

@@ -24,7 +24,7 @@ export interface TestBroker {
 export async function startTestBroker(ca: DevCa): Promise<TestBroker> {
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
-  const server = issueServerCert(ca);
+  const server = await issueServerCert(ca);
   const sockets = new Set<Socket>();
   let tlsServer: Server | undefined;
   let port = 0;

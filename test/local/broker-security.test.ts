@@ -74,14 +74,14 @@ describe('local broker security (mutual TLS + device ACL)', () => {
   });
 
   it('refuses a connection whose client id differs from the certificate CN', async () => {
-    const cert = t.deviceCert('dev-a4');
+    const cert = await t.deviceCert('dev-a4');
 
     await expect(t.deviceClient('dev-a4', { clientId: 'dev-b4', cert })).rejects.toThrow(/Not authorized/i);
   });
 
   it('refuses a client certificate issued by another CA at the TLS handshake', async () => {
     const foreignCa = await ensureDevCa(join(t.dataDir, 'another-ca'));
-    const issued = issueDeviceCert(foreignCa, 'dev-a5');
+    const issued = await issueDeviceCert(foreignCa, 'dev-a5');
     const forged = () => ({ cert: issued.certPem, key: issued.keyPem });
 
     const { port } = new URL(t.endpoints.mqttUrl);

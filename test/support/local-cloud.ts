@@ -54,7 +54,7 @@ export interface TestCloud {
   /** SDK clients pointed at the emulators (rebuilt after restart()). */
   readonly aws: AwsClients;
   /** A certificate for `deviceId` from the cloud's dev CA (cached per device). */
-  deviceCert(deviceId: string): IssuedCert;
+  deviceCert(deviceId: string): Promise<IssuedCert>;
   /** A connected mqtt.js client authenticated as `deviceId`; ended by cleanup(). */
   deviceClient(deviceId: string, options?: DeviceClientOptions): Promise<MqttClient>;
   /** Stops and starts the cloud on the same data dir and ports (to prove what persists). */
@@ -109,10 +109,10 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
   const certs = new Map<string, IssuedCert>();
   const clients = new Set<MqttClient>();
 
-  const deviceCert = (deviceId: string): IssuedCert => {
+  const deviceCert = async (deviceId: string): Promise<IssuedCert> => {
     let cert = certs.get(deviceId);
     if (!cert) {
-      cert = issueDeviceCert(cloud.ca, deviceId);
+      cert = await issueDeviceCert(cloud.ca, deviceId);
       certs.set(deviceId, cert);
     }
     return cert;
@@ -131,7 +131,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     dataDir,
     deviceCert,
     async deviceClient(deviceId, clientOptions = {}) {
-      const cert = clientOptions.cert ?? deviceCert(deviceId);
+      const cert = clientOptions.cert ?? (await deviceCert(deviceId));
       const client = await connectDeviceClient(
         { mqttUrl: cloud.endpoints.mqttUrl, ca: cloud.ca },
         deviceId,

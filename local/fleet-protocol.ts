@@ -1,0 +1,22 @@
+/** Messages between the local cloud (local/fleet.ts) and its simulated-fleet child process. */
+
+export interface FleetSettings {
+  readonly count: number;
+  readonly mqttUrl: string;
+  readonly caCertPath: string;
+  /** The dev CA's directory: the child issues missing device identities itself. */
+  readonly caDir: string;
+  readonly identityDir: string;
+  readonly inventoryIntervalMs: number;
+  readonly heartbeatIntervalSec: number;
+  readonly log: 'silent' | 'info';
+}
+
+export type ToFleet =
+  | { readonly kind: 'start'; readonly settings: FleetSettings }
+  | { readonly kind: 'stop' };
+
+export type FromFleet =
+  | { readonly kind: 'started'; readonly deviceIds: string[]; readonly online: number }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'failed'; readonly message: string };

@@ -1,0 +1,25 @@
+/** Messages between lambda-workers.ts (the pool, in the cloud's thread) and lambda-worker.ts. */
+import type { FunctionName } from '#wiring/functions.ts';
+
+export interface WorkerSettings {
+  readonly repoRoot: string;
+  readonly region: string;
+}
+
+export interface ToWorker {
+  readonly id: number;
+  readonly name: FunctionName;
+  readonly event: unknown;
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type FromWorker =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'warn'; readonly message: string }
+  | { readonly kind: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly kind: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError };
