@@ -61,6 +61,7 @@ export async function startChildCloud(options: { dataDir: string; throwOn?: stri
       proc.once('exit', (code) =>
         reject(new Error(`child cloud exited (${code}) before starting: ${stderr}`)),
       );
+      setTimeout(() => reject(new Error(`child cloud did not start within 60 s: ${stderr}`)), 60_000).unref();
     });
   };
   const gone = (proc: ChildProcess): Promise<void> =>
