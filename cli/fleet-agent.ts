@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { Agent } from '#agent/agent.ts';
 import { ConfigError, loadAgentConfig } from '#agent/config.ts';
 import { InventoryModule, realCollectors } from '#agent/inventory/index.ts';
+import { handleStopSignals } from '#agent/stop-signals.ts';
 import { AGENT_VERSION } from '#agent/version.ts';
 
 async function run(opts: { config: string }): Promise<void> {
@@ -17,28 +18,17 @@ async function run(opts: { config: string }): Promise<void> {
     region: config.region,
     dataDir: config.dataDir,
   });
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      agent.logger.warn('second signal: exiting without a clean stop', { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    agent.logger.info('stopping', { signal });
-    agent.stop().then(
-      () => {
-        agent.logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        agent.logger.error('stop failed', { error: err instanceof Error ? err.message : String(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const stopSignals = handleStopSignals({
+    onStopping: (signal) => agent.logger.info('stopping', { signal }),
+    onForced: (signal) => agent.logger.warn('stop forced by a repeated signal', { signal }),
+    onStopFailed: (err) =>
+      agent.logger.error('stop failed', { error: err instanceof Error ? err.message : String(err) }),
+  });
   await agent.start();
+  stopSignals.started(async () => {
+    await agent.stop();
+    agent.logger.info('stopped');
+  });
 }
 
 const program = new Command('fleet-agent')

@@ -3,7 +3,7 @@
  * confine a device to its own topics, so one stolen certificate cannot read or forge another device's
  * traffic (the same rule protocol/topics.ts `deviceAcl` enforces in the local broker).
  */
-import { Aws, CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Token } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
 

@@ -11,6 +11,7 @@
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { handleStopSignals } from '#agent/stop-signals.ts';
 import { DEFAULT_DATA_DIR, type LocalCloud, REPO_ROOT, startLocalCloud } from './cloud.ts';
 import {
   type FleetProcess,
@@ -86,47 +87,16 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
   ].join('\n');
 }
 
-/**
- * Ctrl-C and SIGTERM, handled from the first moment: a signal arriving between the banner and a
- * later registration would kill the process outright. One that arrives during startup stops the
- * cloud as soon as it is up.
- */
-function handleStopSignals(): { started(stop: () => Promise<void>): void } {
-  let stoppingSince: number | undefined;
-  let stop: (() => Promise<void>) | undefined;
-  const run = (): void => {
-    stop?.().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error('Error while stopping:', err);
-        process.exit(1);
-      },
-    );
-  };
-  const shutdown = (signal: string): void => {
-    if (stoppingSince !== undefined) {
-      // One Ctrl-C reaches this process more than once (the terminal signals the whole process
-      // group, and npm relays it too): repeats right after the first are that same keypress.
-      if (Date.now() - stoppingSince < REPEATED_SIGNAL_GRACE_MS) return;
-      console.error('\nForced exit before the stop finished; everything acknowledged is already on disk.');
-      process.exit(130);
-    }
-    stoppingSince = Date.now();
-    console.log(`\n${signal}: stopping the fleet, then the cloud... (Ctrl-C again to force)`);
-    run();
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  return {
-    started(stopAll) {
-      stop = stopAll;
-      if (stoppingSince !== undefined) run();
-    },
-  };
-}
-
 async function main(): Promise<void> {
-  const stopSignals = handleStopSignals();
+  // Installed first: a Ctrl-C during startup stops the cloud as soon as it is up.
+  const stopSignals = handleStopSignals({
+    repeatGraceMs: REPEATED_SIGNAL_GRACE_MS,
+    onStopping: (signal) =>
+      console.log(`\n${signal}: stopping the fleet, then the cloud... (Ctrl-C again to force)`),
+    onForced: () =>
+      console.error('\nForced exit before the stop finished; everything acknowledged is already on disk.'),
+    onStopFailed: (err) => console.error('Error while stopping:', err),
+  });
   const { fleetSize, logLevel } = settings();
   const dataDir = process.env.FLEETPULSE_DATA_DIR
     ? resolve(process.env.FLEETPULSE_DATA_DIR)

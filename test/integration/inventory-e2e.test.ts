@@ -42,7 +42,7 @@ class TestDevice {
   constructor(
     readonly id: string,
     readonly host: SimulatedHost,
-    private readonly client: MqttClient,
+    client: MqttClient,
   ) {
     client.on('message', (_topic, payload) => {
       const command = CommandSchema.safeParse(JSON.parse(payload.toString('utf8')));
