@@ -48,6 +48,10 @@ const LISTEN_BACKLOG = 4096;
 
 /** Listens on 127.0.0.1 only; resolves with the bound port (useful with port 0). */
 export function listenLocal(server: Server | import('node:net').Server, port: number): Promise<number> {
+  // Idle keep-alive sockets stay open until their client closes them (or closeServer): a server-side
+  // idle timeout races with a client reusing the socket, and the loser sees ECONNRESET or "socket
+  // hang up" (the SDKs keep sockets alive).
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 0;
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);

@@ -52,9 +52,6 @@ export async function startSqsS3(options: SqsS3Options): Promise<LocalSqsS3> {
     if (req.headers['x-amz-target'] !== undefined) void handleSqs(service, req, res, onInternalError);
     else void handleS3(objects, req, res, options.region, onInternalError);
   });
-  // Idle keep-alive sockets stay open until their client closes them (or stop()): a server-side
-  // idle timeout races with a client reusing the socket, and the loser sees ECONNRESET.
-  server.keepAliveTimeout = 0;
   let port: number;
   try {
     port = await listenLocal(server, options.port);
