@@ -23,9 +23,11 @@ import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { type LocalCloud, startLocalCloud } from '#local/cloud.ts';
 import { issueDeviceCert } from '#local/dev-ca.ts';
 import { connectDeviceClient } from '#local/device-client.ts';
+import { fetchRequestCounts } from '#local/dynamodb-counter.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { topics } from '#protocol/topics.ts';
+import { type RawDynamoDbOptions, type RawDynamoDbResult, runRawDynamoDbBench } from './dynamodb-raw.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
 
 const AGENT_VERSION = '0.1.0';
@@ -33,6 +35,8 @@ const COLLECTED_AT_BASE = Date.UTC(2024, 5, 1);
 const TARGET_RATIO = 1 / 10;
 /** Reboot storm: an agent start's full report equal (or nearly equal) to the stored state. */
 const REBOOT_TARGET_WRITE_UNITS = 10;
+/** Pipeline efficiency target: the pipeline drives the emulator at ≥ 80 % of its raw request rate. */
+const TARGET_EFFICIENCY = 0.8;
 
 export interface StoreBenchOptions {
   devices: number;
@@ -86,12 +90,25 @@ export interface ThroughputBenchResult {
   diffsPerSec: number;
   /** After the run: stored sections equal each device's simulated state (read back via getInventory). */
   verifiedDevices: number;
+  /** DynamoDB requests the emulator served between the first publish and the queue drained, by operation. */
+  dynamodbRequests: Record<string, number>;
+  dynamodbRequestsPerReport: number;
   environment: string;
+}
+
+export interface EfficiencyResult {
+  raw: RawDynamoDbResult;
+  /** reports/s × DynamoDB requests per report: the request rate the pipeline drove the emulator at. */
+  pipelineRequestsPerSec: number;
+  /** pipelineRequestsPerSec ÷ raw requests/s. */
+  efficiency: number;
+  target: { min: number; met: boolean };
 }
 
 export interface CloudBenchResult {
   store: StoreBenchResult;
   throughput: ThroughputBenchResult;
+  efficiency: EfficiencyResult;
 }
 
 const ENVIRONMENT_NOTE =
@@ -325,6 +342,7 @@ async function runThroughputBench(
     // Let the connect lifecycle events settle so they are not counted.
     await cloud.idle();
 
+    const countsBefore = await fetchRequestCounts(cloud.endpoints.dynamodbEndpoint);
     const t0 = performance.now();
     await Promise.all(
       devices.map(async ({ id, frames, client }) => {
@@ -350,9 +368,14 @@ async function runThroughputBench(
       return true;
     };
     const deadline = Date.now() + 120_000;
+    let countsAfter: Record<string, number> | undefined;
     for (;;) {
       await cloud.idle();
-      if ((await queueEmpty()) && (await allStored())) break;
+      // Counted when the queue is drained, before this bench's own reads (allStored).
+      if (await queueEmpty()) {
+        countsAfter ??= await fetchRequestCounts(cloud.endpoints.dynamodbEndpoint);
+        if (await allStored()) break;
+      }
       if (Date.now() > deadline) throw new Error('throughput bench: reports not applied within 120 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -371,6 +394,12 @@ async function runThroughputBench(
 
     const reports = devices.reduce((n, d) => n + d.frames.length, 0);
     const diffs = devices.reduce((n, d) => n + d.diffs, 0);
+    const dynamodbRequests = Object.fromEntries(
+      Object.entries(countsAfter ?? {})
+        .map(([op, n]) => [op, n - (countsBefore[op] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
+    const totalRequests = Object.values(dynamodbRequests).reduce((a, b) => a + b, 0);
     return {
       fleet: options,
       reports,
@@ -381,6 +410,8 @@ async function runThroughputBench(
       reportsPerSec: round1(reports / (wallMs / 1000)),
       diffsPerSec: round1(diffs / (wallMs / 1000)),
       verifiedDevices,
+      dynamodbRequests,
+      dynamodbRequestsPerReport: round1(totalRequests / reports),
       environment: ENVIRONMENT_NOTE,
     };
   } finally {
@@ -407,6 +438,7 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 export async function runInventoryCloudBench(options: {
   store: StoreBenchOptions;
   throughput: ThroughputBenchOptions;
+  raw: RawDynamoDbOptions;
 }): Promise<CloudBenchResult> {
   // Reports here arrive in order or are merely reordered: no gap may turn into a resync.
   process.env.INVENTORY_GAP_GRACE_SEC = '3600';
@@ -422,7 +454,24 @@ export async function runInventoryCloudBench(options: {
     domain = await loadDomain();
     const store = await runStoreBench(domain, options.store);
     const throughput = await runThroughputBench(cloud, domain, options.throughput);
-    return { store, throughput };
+    const raw = await runRawDynamoDbBench(
+      cloud.endpoints.dynamodbEndpoint,
+      cloud.region,
+      domain.inventoryDeps().table,
+      options.raw,
+    );
+    const pipelineRequestsPerSec = round1(throughput.reportsPerSec * throughput.dynamodbRequestsPerReport);
+    const efficiency = Math.round((pipelineRequestsPerSec / raw.requestsPerSec) * 100) / 100;
+    return {
+      store,
+      throughput,
+      efficiency: {
+        raw,
+        pipelineRequestsPerSec,
+        efficiency,
+        target: { min: TARGET_EFFICIENCY, met: efficiency >= TARGET_EFFICIENCY },
+      },
+    };
   } finally {
     await cloud?.stop();
     domain?.destroyClients();
@@ -485,11 +534,35 @@ export function formatThroughputTable(r: ThroughputBenchResult): string {
     ['reports/s end to end', r.reportsPerSec.toFixed(1)],
     ['diffs/s end to end', r.diffsPerSec.toFixed(1)],
     ['devices whose stored state = device state', `${r.verifiedDevices}/${f.devices}`],
+    ['DynamoDB requests per report (counted at the emulator)', r.dynamodbRequestsPerReport.toFixed(1)],
   ];
+  const byOperation = Object.entries(r.dynamodbRequests)
+    .map(([op, n]) => `${n} ${op}`)
+    .join(', ');
   return [
     `merge throughput, broker → rule → SQS → handler → DynamoDB: ${f.devices} MQTT devices (mTLS, QoS 1), 1 full + ${f.diffsPerDevice} diffs each`,
     table(['throughput through the local cloud', 'value'], rows),
+    `DynamoDB requests during the run: ${byOperation}`,
     `note: ${r.environment}`,
+  ].join('\n');
+}
+
+export function formatEfficiencyTable(r: EfficiencyResult, t: ThroughputBenchResult): string {
+  const o = r.raw.options;
+  const rows = [
+    [
+      `raw emulator rate (${o.concurrency} concurrent ${r.raw.operation}, ${o.itemBytes} B, ${o.durationMs / 1000} s)`,
+      `${r.raw.requestsPerSec} req/s`,
+    ],
+    ['reports/s end to end', t.reportsPerSec.toFixed(1)],
+    ['DynamoDB requests per report', t.dynamodbRequestsPerReport.toFixed(1)],
+    ['pipeline DynamoDB rate (reports/s × requests/report)', `${r.pipelineRequestsPerSec.toFixed(0)} req/s`],
+    ['efficiency (pipeline rate ÷ raw rate)', r.efficiency.toFixed(2)],
+  ];
+  return [
+    'pipeline efficiency: how close the pipeline drives the DynamoDB emulator to its raw request rate (same run)',
+    table(['efficiency', 'value'], rows),
+    `efficiency ≥ ${r.target.min} → ${r.target.met ? 'met' : 'NOT met'}`,
   ].join('\n');
 }
 
