@@ -4,7 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatStoreTable, formatThroughputTable, runInventoryCloudBench } from './inventory-store.ts';
+import {
+  formatEfficiencyTable,
+  formatStoreTable,
+  formatThroughputTable,
+  runInventoryCloudBench,
+} from './inventory-store.ts';
 import { formatWireTable, runInventoryWireBench } from './inventory-wire.ts';
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
@@ -15,16 +20,20 @@ async function main(): Promise<void> {
   const wire = runInventoryWireBench({ devices: 50, steps: 100, seed: 20240601 });
   console.log(formatWireTable(wire));
 
-  const { store, throughput } = await runInventoryCloudBench({
+  const { store, throughput, efficiency } = await runInventoryCloudBench({
     store: { devices: 20, steps: 30, seed: 20240601, concurrency: 4 },
     throughput: { devices: 20, diffsPerDevice: 20, seed: 20240602 },
+    raw: { concurrency: 32, durationMs: 5000, itemBytes: 1024 },
+    // As npm start runs the local cloud.
+    lambdaWorkers: 2,
   });
   console.log(`\n${formatStoreTable(store)}`);
   console.log(`\n${formatThroughputTable(throughput)}`);
+  console.log(`\n${formatEfficiencyTable(efficiency, throughput)}`);
 
   writeFileSync(
     join(RESULTS_DIR, 'inventory.json'),
-    `${JSON.stringify({ generatedBy: 'npm run bench', wire, store, throughput }, null, 2)}\n`,
+    `${JSON.stringify({ generatedBy: 'npm run bench', wire, store, throughput, efficiency }, null, 2)}\n`,
   );
   console.log(`\nfigures written to ${join('bench', 'results', 'inventory.json')}`);
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);

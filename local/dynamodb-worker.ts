@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
+import { countRequests } from './dynamodb-counter.ts';
 import { closeServer, listenLocal } from './http.ts';
 
 const port = parentPort;
@@ -11,6 +12,7 @@ if (!port) throw new Error('dynamodb-worker.ts runs as a worker thread');
 const settings = workerData as { dir: string; port: number };
 
 const server = dynalite({ path: settings.dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+countRequests(server);
 port.once('message', () => {
   void closeServer(server).finally(() => port.postMessage({ kind: 'stopped' }));
 });
