@@ -4,6 +4,8 @@ import type { FunctionName } from '#wiring/functions.ts';
 export interface WorkerSettings {
   readonly repoRoot: string;
   readonly region: string;
+  /** The functions this worker loads and runs (a pool's, see lambda-workers.ts). */
+  readonly functions: readonly FunctionName[];
 }
 
 export interface ToWorker {

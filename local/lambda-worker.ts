@@ -1,6 +1,5 @@
 /**
- * One Lambda execution environment pool member: a worker thread that loads every wiring function's
- * handler once (as a warm Lambda keeps its module scope) and runs the invocations lambda-workers.ts
+ * One Lambda execution environment pool member: a worker thread that loads its pool's handlers once (as a warm Lambda keeps its module scope) and runs the invocations lambda-workers.ts
  * sends it. The handler's timeout starts here, when it starts, not when the invocation was queued.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -19,7 +18,8 @@ function describe(err: unknown): { name: string; message: string; stack?: string
 }
 
 const handlers = new Map<FunctionName, LambdaHandler>();
-for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, FunctionSpec]>) {
+for (const name of settings.functions) {
+  const spec: FunctionSpec = functions[name];
   handlers.set(
     name,
     await importHandler(settings.repoRoot, name, spec, {

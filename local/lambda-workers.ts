@@ -1,14 +1,18 @@
 /**
  * Runs the handlers in worker threads: the broker, the emulators and the API server keep this
  * thread's event loop, the handlers' CPU (SDK marshalling, validation, compression) goes to another
- * core. Each worker loads all handlers once; an invocation goes to the worker with the fewest
- * running, after the function's concurrency bound (lambda-runtime.ts `throttled`) has let it through.
+ * core. The workers form two pools, as Lambda gives each function instances of its own: the API
+ * functions run in workers of their own, so an operator's request never waits behind a burst of
+ * heartbeats or reports in a shared event loop (or a shared SDK socket pool); the ingest functions
+ * share the others. Each worker loads its pool's handlers once; an invocation goes to the pool's
+ * worker with the fewest running, after the function's concurrency bound (lambda-runtime.ts
+ * `throttled`) has let it through.
  *
  * A worker that dies fails the invocations it was running (as a crashed Lambda environment does)
  * and is replaced.
  */
 import type { Worker } from 'node:worker_threads';
-import type { FunctionName } from '#wiring/functions.ts';
+import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
 import { type ClosableLambdaRuntime, HandlerTimeoutError, throttled } from './lambda-runtime.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './lambda-worker-protocol.ts';
 import type { Log } from './log.ts';
@@ -18,8 +22,10 @@ export interface LambdaWorkersOptions {
   readonly repoRoot: string;
   readonly region: string;
   readonly log: Log;
-  /** @default 1 */
+  /** Workers for the ingest functions (everything not behind the API). @default 1 */
   readonly count?: number;
+  /** Workers for the API functions. @default 1 */
+  readonly apiCount?: number;
 }
 
 interface Pending {
@@ -29,6 +35,7 @@ interface Pending {
 
 interface Member {
   worker: Worker;
+  readonly settings: WorkerSettings;
   readonly pending: Map<number, Pending>;
 }
 
@@ -49,10 +56,30 @@ function spawn(settings: WorkerSettings): Worker {
   return spawnTsWorker(new URL('./lambda-worker.ts', import.meta.url), settings);
 }
 
+export interface WorkerPool {
+  readonly names: readonly FunctionName[];
+  readonly count: number;
+}
+
+/** The API functions in a pool of their own, the ingest functions in the other; no empty pool. */
+export function workerPools(
+  specs: Readonly<Record<string, FunctionSpec>>,
+  counts: { readonly count?: number; readonly apiCount?: number },
+): WorkerPool[] {
+  const entries = Object.entries(specs) as Array<[FunctionName, FunctionSpec]>;
+  const api = entries.filter(([, spec]) => spec.trigger.kind === 'api').map(([name]) => name);
+  const ingest = entries.filter(([, spec]) => spec.trigger.kind !== 'api').map(([name]) => name);
+  return [
+    { names: api, count: Math.max(1, counts.apiCount ?? 1) },
+    { names: ingest, count: Math.max(1, counts.count ?? 1) },
+  ].filter((pool) => pool.names.length > 0);
+}
+
 export async function startLambdaWorkers(options: LambdaWorkersOptions): Promise<ClosableLambdaRuntime> {
   const { log } = options;
-  const settings: WorkerSettings = { repoRoot: options.repoRoot, region: options.region };
+  const pools = workerPools(functions, options);
   const members: Member[] = [];
+  const poolOf = new Map<FunctionName, Member[]>();
   let nextId = 0;
   let closing = false;
 
@@ -82,16 +109,25 @@ export async function startLambdaWorkers(options: LambdaWorkersOptions): Promise
         member.pending.clear();
         if (!ready) reject(lost);
         if (closing || !ready) return;
-        member.worker = spawn(settings);
+        member.worker = spawn(member.settings);
         start(member).catch((err: unknown) => log.error('could not replace a handler worker', err));
       });
     });
   }
 
   try {
-    for (let i = 0; i < Math.max(1, options.count ?? 1); i++) {
-      const member: Member = { worker: spawn(settings), pending: new Map() };
-      members.push(member);
+    for (const pool of pools) {
+      const settings: WorkerSettings = {
+        repoRoot: options.repoRoot,
+        region: options.region,
+        functions: pool.names,
+      };
+      const poolMembers: Member[] = [];
+      for (let i = 0; i < pool.count; i++) {
+        poolMembers.push({ worker: spawn(settings), settings, pending: new Map() });
+      }
+      members.push(...poolMembers);
+      for (const name of pool.names) poolOf.set(name, poolMembers);
     }
     await Promise.all(members.map(start));
   } catch (err) {
@@ -102,7 +138,9 @@ export async function startLambdaWorkers(options: LambdaWorkersOptions): Promise
 
   function dispatch(name: FunctionName, event: unknown): Promise<unknown> {
     if (closing) return Promise.reject(new Error('the local Lambda runtime is stopped'));
-    const member = members.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const pool = poolOf.get(name);
+    if (!pool) return Promise.reject(new Error(`unknown function ${name}`));
+    const member = pool.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = nextId++;
     return new Promise<unknown>((resolve, reject) => {
       member.pending.set(id, { resolve, reject });

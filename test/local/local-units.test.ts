@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { apiRoutes, matchRoute } from '#local/api-routes.ts';
 import { isAuthorized } from '#local/api-token.ts';
+import { workerPools } from '#local/lambda-workers.ts';
 import { LifecycleVersions } from '#local/lifecycle.ts';
 import { failedMessageIds } from '#local/queue-poller.ts';
 import { parseBasicIngest } from '#protocol/topics.ts';
+import { functions } from '#wiring/functions.ts';
 
 describe('SQS partial batch responses', () => {
   const ids = ['m1', 'm2', 'm3'];
@@ -68,5 +70,19 @@ describe('lifecycle version numbers', () => {
     const a = [versions.next('d1'), versions.next('d1'), versions.next('d1')];
     expect(a[1]).toBeGreaterThan(a[0] ?? 0);
     expect(a[2]).toBeGreaterThan(a[1] ?? 0);
+  });
+});
+
+describe('handler worker pools', () => {
+  it('runs the API functions in workers that no ingest function shares', () => {
+    const pools = workerPools(functions, { count: 2 });
+    const apiPools = pools.filter((pool) =>
+      pool.names.some((name) => functions[name].trigger.kind === 'api'),
+    );
+    expect(apiPools).toHaveLength(1);
+    expect(apiPools[0]?.names.every((name) => functions[name].trigger.kind === 'api')).toBe(true);
+    expect(apiPools[0]?.count).toBe(1);
+    expect(pools.flatMap((pool) => pool.names).sort()).toEqual(Object.keys(functions).sort());
+    expect(pools.find((pool) => !apiPools.includes(pool))?.count).toBe(2);
   });
 });
