@@ -103,7 +103,6 @@ export class DeadLetterWatch {
       throw new Error(`${(err as Error).message} (seen: ${seen})`);
     }
   }
-
 }
 
 export interface AdversarialContext {
