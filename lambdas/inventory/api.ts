@@ -10,7 +10,7 @@ import { BadRequestError, NotFoundError } from '#lambdas/commons/errors.ts';
 import { type JsonObject, SECTION_NAMES, type SectionName } from '#protocol/inventory.ts';
 import { isDeviceId } from '#protocol/topics.ts';
 import type { InventoryDeps } from './deps.ts';
-import { archiveKey, CHANGE_PREFIX } from './keys.ts';
+import { archiveKey, CHANGE_PREFIX, CHANGE_SK_PATTERN } from './keys.ts';
 import { readState } from './read.ts';
 import { type ChangeItem, getMeta, StaleReadError } from './store.ts';
 import type { SectionChange } from './summary.ts';
@@ -107,9 +107,7 @@ function parseLimit(limit: number | string | undefined): number {
 }
 
 /** A change item's sort key, as changeSk (keys.ts) writes it: the only key a changes cursor may name. */
-const ChangesCursorSchema = z
-  .object({ sk: z.string().regex(/^change#\d{13}#[A-Za-z0-9_-]{10}#\d{12}$/) })
-  .strict();
+const ChangesCursorSchema = z.object({ sk: z.string().regex(CHANGE_SK_PATTERN) }).strict();
 const changesCursorScope = (deviceId: string): string => `GET /devices/${deviceId}/inventory/changes`;
 
 /** What changed on a device and when, newest first. */

@@ -4,7 +4,8 @@
  *
  * The state is a set of small shard items plus one small `meta` item naming, per shard, which of its
  * two slots holds the current version (double buffering). Applying a report:
- *   1. archive the raw frame in S3 (deterministic key: a retry overwrites);
+ *   1. archive the raw frame in S3 (deterministic key, written only if absent: a redelivery finds its
+ *      own copy there, a different report reusing the sequence finds another one and is refused);
  *   2. read meta and, per touched section, either only the shards a diff's patch reaches (when it
  *      provably keeps the section's layout, see local.ts) or all of them; merge; re-cut;
  *   3. put the change summary, conditional on "absent or same report" — this claims the sequence, so
@@ -54,7 +55,9 @@ import {
 import {
   archiveReport,
   type ChangeItem,
+  changeEpochAt,
   deleteItems,
+  getItem,
   getMeta,
   type MetaItem,
   type PendingItem,
@@ -142,7 +145,8 @@ export async function ingestReport(
   const { deviceId, report } = input;
   checkReportContent(report);
   const key = archiveKey(deviceId, report.epoch, report.seq);
-  await archiveReport(deps, key, input.raw);
+  const archived = await archiveReport(deps, key, input.raw, (frame) => sameReport(frame, input.raw, report));
+  if (archived === 'conflict') throw conflictingReport(report);
   const meter = new CapacityMeter();
   const appliedSeqs: number[] = [];
   const outcome = await settleReport(
@@ -200,6 +204,10 @@ export async function settleReport(
         return 'applied';
       }
       case 'duplicate':
+        // Acknowledged and dropped only if it is the report accepted under that sequence.
+        if (meta && (await conflictsWithAccepted(deps, meta, incoming.report, meter))) {
+          throw conflictingReport(incoming.report);
+        }
         return 'duplicate';
       case 'stale':
         return 'stale';
@@ -223,8 +231,69 @@ export async function settleReport(
   throw new Error(`inventory of ${deviceId} kept moving while applying ${incoming.report.seq}; retry`);
 }
 
-const reportDigest = (report: Report): string =>
-  createHash('sha256').update(JSON.stringify(report)).digest('base64url').slice(0, 16);
+/**
+ * Identifies a report's content whatever the key order of the object it was read into (a report
+ * parsed from the archive and the same report handed in by the caller must agree): keys are sorted.
+ */
+function reportDigest(report: Report): string {
+  const hash = createHash('sha256');
+  const feed = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      hash.update('[');
+      for (const item of value) {
+        feed(item);
+        hash.update(',');
+      }
+      hash.update(']');
+    } else if (value !== null && typeof value === 'object') {
+      hash.update('{');
+      for (const key of Object.keys(value).sort()) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue;
+        hash.update(JSON.stringify(key));
+        hash.update(':');
+        feed(v);
+        hash.update(',');
+      }
+      hash.update('}');
+    } else {
+      hash.update(JSON.stringify(value) ?? 'null');
+    }
+  };
+  feed(report);
+  return hash.digest('base64url').slice(0, 16);
+}
+
+/** Same bytes, or the same report in another encoding. */
+function sameReport(archived: Uint8Array, raw: Uint8Array, report: Report): boolean {
+  if (Buffer.from(archived).equals(Buffer.from(raw))) return true;
+  try {
+    return reportDigest(ReportSchema.parse(decodeFramed(archived))) === reportDigest(report);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the stored epoch run accepted a different report under this one's sequence (its change
+ * item says). A sequence the run never applied (superseded before it arrived) has nothing to compare.
+ */
+async function conflictsWithAccepted(
+  deps: InventoryDeps,
+  meta: MetaItem,
+  report: Report,
+  meter: CapacityMeter,
+): Promise<boolean> {
+  if (meta.epoch !== report.epoch) return false;
+  const sk = changeSk(changeEpochAt(meta), meta.epochTag, report.seq);
+  const accepted = await getItem<ChangeItem>(deps, meta.deviceId, sk, meter);
+  return accepted !== undefined && accepted.digest !== reportDigest(report);
+}
+
+const conflictingReport = (report: Report): ProtocolError =>
+  new ProtocolError(
+    `report ${report.seq} of epoch ${report.epoch} differs from the report already accepted with that sequence`,
+  );
 
 /** Step 2: everything the apply will write, computed from the version `previous` (pure apart from reads). */
 export async function planApply(
@@ -374,13 +443,17 @@ export async function planApply(
     manifest[name] = encodeManifest({ n, versions, layout, digest: sectionDigest(cut) });
   }
 
-  const epochStartedAt = newEpoch || !previous ? incoming.receivedAt : previous.epochStartedAt;
+  const startsRun = newEpoch || !previous;
+  const epochStartedAt = startsRun ? incoming.receivedAt : previous.epochStartedAt;
+  // From the report, not its arrival: every copy of a report writes the same change key.
+  const epochAt = startsRun ? report.collectedAt : changeEpochAt(previous);
   const meta: MetaItem = {
     deviceId,
     sk: META_SK,
     epoch: report.epoch,
     epochTag: tag,
     epochStartedAt,
+    epochAt,
     gen,
     seq: report.seq,
     collectedAt: report.collectedAt,
@@ -391,7 +464,7 @@ export async function planApply(
   };
   const change: ChangeItem = {
     deviceId,
-    sk: changeSk(epochStartedAt, tag, report.seq),
+    sk: changeSk(epochAt, tag, report.seq),
     epoch: report.epoch,
     seq: report.seq,
     kind: report.kind,

@@ -24,6 +24,11 @@ export interface MetaItem extends StoredPosition {
   readonly deviceId: string;
   readonly sk: typeof META_SK;
   readonly epochTag: string;
+  /**
+   * collectedAt of the full report that started this run of the epoch: the time part of its change
+   * keys (keys.ts). Absent on metas written before it existed: their changes are keyed by epochStartedAt.
+   */
+  readonly epochAt?: number;
   /** Generation: +1 on every flip, across epochs. The compare-and-set token, and what shard slots carry. */
   readonly gen: number;
   readonly collectedAt: number;
@@ -74,6 +79,9 @@ export async function getItem<T>(
 
 export const getMeta = (deps: InventoryDeps, deviceId: string, meter?: CapacityMeter) =>
   getItem<MetaItem>(deps, deviceId, META_SK, meter);
+
+/** The time part of the change keys of the stored epoch run. */
+export const changeEpochAt = (meta: MetaItem): number => meta.epochAt ?? meta.epochStartedAt;
 
 /**
  * Reads shard slots; each must hold the generation the manifest names. A slot that is missing or
@@ -222,16 +230,42 @@ export async function queryPrefix<T>(
   return items;
 }
 
-/** The raw frame, as received: the change history. Same key for the same report → a retry overwrites. */
-export async function archiveReport(deps: InventoryDeps, key: string, raw: Uint8Array): Promise<void> {
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: deps.bucket,
-      Key: key,
-      Body: raw,
-      ContentType: 'application/vnd.fleetpulse.frame',
-    }),
-  );
+/**
+ * The raw frame, as received: the change history. Written only if absent, so the first report under
+ * a sequence keeps its archive: a conflicting report reusing the sequence cannot overwrite it. When
+ * an object is already there, `sameReport` says whether it is this report (a redelivery: nothing to
+ * do) or another one ('conflict').
+ */
+export async function archiveReport(
+  deps: InventoryDeps,
+  key: string,
+  raw: Uint8Array,
+  sameReport: (archived: Uint8Array) => boolean,
+): Promise<'archived' | 'conflict'> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: deps.bucket,
+          Key: key,
+          Body: raw,
+          ContentType: 'application/vnd.fleetpulse.frame',
+          IfNoneMatch: '*',
+        }),
+      );
+      return 'archived';
+    } catch (err) {
+      // 412: the object exists. 409: a concurrent conditional put of the same key is in flight (S3).
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 412 && status !== 409) throw err;
+      if (status === 409 && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        continue;
+      }
+    }
+    const archived = await readArchivedReport(deps, key);
+    return sameReport(archived) ? 'archived' : 'conflict';
+  }
 }
 
 export async function readArchivedReport(deps: InventoryDeps, key: string): Promise<Uint8Array> {

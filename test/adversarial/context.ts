@@ -87,21 +87,21 @@ export class DeadLetterWatch {
 
   /** Waits for a dead letter of `deviceId` whose reason matches; fails fast if it was redriven instead. */
   async expect(deviceId: string, reason: RegExp, timeoutMs = 12_000): Promise<DeadLetter> {
-    return waitFor(
-      () => {
-        if (this.redriven.some((r) => r.deviceId === deviceId)) {
-          throw new Error(`${deviceId}: landed in reports-dlq after retries, without a reason`);
-        }
-        return this.forDevice(deviceId).find((e) => reason.test(e.reason));
-      },
-      {
-        timeoutMs,
-        intervalMs: 100,
-        what: `a dead letter for ${deviceId} with reason ${reason} (seen: ${JSON.stringify(
-          this.forDevice(deviceId).map((e) => e.reason),
-        )})`,
-      },
-    );
+    try {
+      return await waitFor(
+        () => {
+          if (this.redriven.some((r) => r.deviceId === deviceId)) {
+            throw new Error(`${deviceId}: landed in reports-dlq after retries, without a reason`);
+          }
+          return this.forDevice(deviceId).find((e) => reason.test(e.reason));
+        },
+        { timeoutMs, intervalMs: 100, what: `a dead letter for ${deviceId} with reason ${reason}` },
+      );
+    } catch (err) {
+      // What arrived is read after the wait, not when it began (then it is always empty).
+      const seen = JSON.stringify(this.forDevice(deviceId).map((e) => e.reason));
+      throw new Error(`${(err as Error).message} (seen: ${seen})`);
+    }
   }
 }
 

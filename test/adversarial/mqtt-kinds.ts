@@ -207,14 +207,20 @@ export const mqttKinds: Kind[] = [
     'heartbeat: huge string (120 KB hostname)',
     hb,
     () => hbJson({ ...heartbeat(), hostname: 'h'.repeat(120 * 1024) }),
-    /hostname|too big|256/i,
+    // The bounded decoder refuses a string this long before the schema sees the hostname.
+    /hostname|too (big|large)|exceeds the limit/i,
   ),
-  deadLettered('heartbeat: deep nesting (20,000 levels)', hb, () => deeplyNestedJson(20_000), SCHEMA),
+  deadLettered(
+    'heartbeat: deep nesting (20,000 levels)',
+    hb,
+    () => deeplyNestedJson(20_000),
+    /too deep|nesting deeper/i,
+  ),
   deadLettered(
     'heartbeat: invalid UTF-8 bytes',
     hb,
     () => Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
-    INVALID_JSON,
+    /not valid UTF-8/,
   ),
   deadLettered(
     'heartbeat: NUL and unicode in the session id',

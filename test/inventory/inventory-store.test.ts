@@ -1,3 +1,4 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BadRequestError, NotFoundError, ProtocolError } from '#lambdas/commons/errors.ts';
@@ -14,7 +15,7 @@ import { archiveKey } from '#lambdas/inventory/keys.ts';
 import { measureWholeItemRewrite } from '#lambdas/inventory/measure.ts';
 import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
 import { decodeManifest, encodeManifest } from '#lambdas/inventory/shards.ts';
-import { getMeta, type MetaItem, queryPrefix } from '#lambdas/inventory/store.ts';
+import { getMeta, type MetaItem, queryPrefix, readArchivedReport } from '#lambdas/inventory/store.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { expectCanonicalCut } from './canonical.ts';
@@ -76,6 +77,37 @@ describe('applying reports', () => {
     expect((await send(reports[0] as Report)).outcome).toBe('duplicate');
     expect(await stored()).toEqual(states[2]);
     expect(resyncs()).toEqual([]);
+  });
+
+  it('copies of a first full report racing each other leave one change entry', async () => {
+    const { states, reports } = history(1);
+    // Each copy arrives at its own broker time, as at-least-once redeliveries and replays do.
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => send(reports[0] as Report, h.clock.now + i)),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'applied')).toHaveLength(1);
+    expect(await stored()).toEqual(states[0]);
+    expect(await queryPrefix(deps, deviceId, 'change#')).toHaveLength(1);
+    expect((await listInventoryChanges(deps, deviceId)).changes).toHaveLength(1);
+  });
+
+  it('refuses a report reusing an accepted sequence with other content, and keeps state and archive', async () => {
+    const { states, reports } = history(3);
+    for (const report of reports) await send(report);
+    const first = reports[0] as Report;
+    const conflicting = fullReport(initialState(99), { epoch: 'e1', seq: 1 });
+    await expect(send(conflicting)).rejects.toThrow(/differs from the report already accepted/);
+    const archived = await readArchivedReport(deps, archiveKey(deviceId, 'e1', 1));
+    expect(Buffer.from(archived).equals(Buffer.from(frame(first)))).toBe(true);
+    // Found through the change item too, when the archive does not have the sequence (any more).
+    await h.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: archiveKey(deviceId, 'e1', 3) }));
+    const diff = reports[2] as Report & { kind: 'diff' };
+    const other = { ...diff, patches: { os: { name: 'not what was accepted' } } } as Report;
+    await expect(send(other)).rejects.toThrow(/differs from the report already accepted/);
+    // The true copy is still a duplicate, after later reports too.
+    expect((await send(first)).outcome).toBe('duplicate');
+    expect(await stored()).toEqual(states[2]);
+    expect(await queryPrefix(deps, deviceId, 'change#')).toHaveLength(3);
   });
 
   it('holds a diff that arrives before its base and applies it when the base arrives', async () => {

@@ -146,8 +146,8 @@ describe('report handler', () => {
     try {
       const next = diffReport(states[1] as DeviceState, states[1] as DeviceState, {
         epoch: 'e1',
-        seq: 3,
-        baseSeq: 2,
+        seq: 4,
+        baseSeq: 3,
       });
       const ok = record('not json either');
       const failing = record(reportEvent(deviceId, frame(next), 5));
