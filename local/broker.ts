@@ -48,7 +48,8 @@ export interface BrokerOptions {
   readonly ca: DevCa;
   readonly serverCert: IssuedCert;
   readonly log: Log;
-  readonly onDevicePublish: (message: DevicePublish) => void;
+  /** Routes a publish that passed authorization; the PUBACK waits for the returned promise. */
+  readonly onDevicePublish: (message: DevicePublish) => Promise<void> | void;
   readonly onLifecycle: (event: LifecycleEvent) => void;
 }
 
@@ -124,7 +125,22 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
       }
       const ingest = parseBasicIngest(packet.topic);
       const topic = ingest ? ingest.topic : packet.topic;
-      if (client && deviceAcl.canPublish(client.id, topic)) return done(null);
+      if (client && deviceAcl.canPublish(client.id, topic)) {
+        // Routed here, before aedes answers: the PUBACK waits until the rules have the message on
+        // their queues, so what a device was told is accepted survives a crash of the cloud.
+        const state = connections.get(client);
+        const routed = options.onDevicePublish({
+          topic,
+          payload: Buffer.from(packet.payload),
+          clientId: client.id,
+          ...(state?.facts.ipAddress ? { sourceIp: state.facts.ipAddress } : {}),
+          ...(ingest ? { ruleName: ingest.ruleName } : {}),
+        });
+        return void Promise.resolve(routed).then(
+          () => done(null),
+          (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        );
+      }
       log.info(`denied publish by ${client?.id ?? '(no client)'} to ${packet.topic}`);
       const state = client && connections.get(client);
       if (state) state.reason = 'FORBIDDEN_ACCESS';
@@ -141,18 +157,6 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     },
   });
 
-  broker.on('publish', (packet, client) => {
-    if (!client || packet.topic.startsWith('$SYS')) return;
-    const state = connections.get(client);
-    const ingest = parseBasicIngest(packet.topic);
-    options.onDevicePublish({
-      topic: ingest ? ingest.topic : packet.topic,
-      payload: Buffer.from(packet.payload),
-      clientId: client.id,
-      ...(state?.facts.ipAddress ? { sourceIp: state.facts.ipAddress } : {}),
-      ...(ingest ? { ruleName: ingest.ruleName } : {}),
-    });
-  });
   broker.on('keepaliveTimeout', (client) => {
     const state = connections.get(client);
     if (state) state.reason = 'MQTT_KEEP_ALIVE_TIMEOUT';

@@ -25,7 +25,11 @@ export interface RuleInput {
 }
 
 export interface RuleEngine {
-  dispatch(input: RuleInput): void;
+  /**
+   * Routes one message to its rules. Resolves once every SQS-bound rule event of it is on its queue
+   * (or dead-lettered): the broker acknowledges a publish only then, so a PUBACK survives kill -9.
+   */
+  dispatch(input: RuleInput): Promise<void>;
   /** Resolves when every invocation started so far (retries included) has settled. */
   idle(): Promise<void>;
 }
@@ -140,8 +144,9 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   }
 
   return {
-    dispatch(input) {
+    async dispatch(input) {
       let matched = false;
+      const queued: Promise<void>[] = [];
       for (const [name, trigger] of rules) {
         if (input.ruleName !== undefined && input.ruleName !== trigger.ruleName) continue;
         if (!topicMatches(trigger.topicFilter, input.topic)) continue;
@@ -153,11 +158,18 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
           receivedAt: Date.now(),
         });
-        track(trigger.kind === 'topic-rule' ? invokeAsync(name, event) : enqueue(name, trigger.queue, event));
+        if (trigger.kind === 'topic-rule') {
+          track(invokeAsync(name, event));
+        } else {
+          const sent = enqueue(name, trigger.queue, event);
+          track(sent);
+          queued.push(sent);
+        }
       }
       if (!matched && input.ruleName !== undefined) {
         log.warn(`Basic Ingest to rule ${input.ruleName} on ${input.topic}: no such rule matches; dropped`);
       }
+      await Promise.all(queued);
     },
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
