@@ -5,14 +5,22 @@
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DevCa, issueDeviceCert } from '#local/dev-ca.ts';
-import { Semaphore } from '#local/semaphore.ts';
 import { Agent } from './agent.ts';
 import { parseAgentConfig } from './config.ts';
 import type { HostProbe } from './host.ts';
 import { createLogger, errorMessage } from './logger.ts';
 import type { AgentModule } from './module.ts';
+import { Semaphore } from './semaphore.ts';
 import { simulatedHost } from './simulated-host.ts';
+
+/** A device's X.509 identity, PEM-encoded. */
+export interface DeviceIdentity {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** Issues a certificate whose CN is the device id (the local cloud's dev CA, or AWS IoT). */
+export type IdentityIssuer = (deviceId: string) => Promise<DeviceIdentity>;
 
 export interface SimulatedFleetOptions {
   readonly count: number;
@@ -20,8 +28,8 @@ export interface SimulatedFleetOptions {
   readonly mqttUrl: string;
   /** CA that signed the broker's certificate. */
   readonly caCertPath: string;
-  /** Issues device certificates (once; they are reused on restart). */
-  readonly ca: DevCa;
+  /** Issues device certificates (once per device; they are reused on restart). */
+  readonly issueIdentity: IdentityIssuer;
   /** Identities and data live under `<identityDir>/<deviceId>/`. */
   readonly identityDir: string;
   readonly heartbeatIntervalSec?: number;
@@ -54,12 +62,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Writes cert.pem / key.pem for a device the first time; later runs reuse them. */
-export async function ensureDeviceIdentity(ca: DevCa, dir: string, deviceId: string): Promise<void> {
+export async function ensureDeviceIdentity(
+  issueIdentity: IdentityIssuer,
+  dir: string,
+  deviceId: string,
+): Promise<void> {
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   if ((await exists(certPath)) && (await exists(keyPath))) return;
   await mkdir(dir, { recursive: true });
-  const issued = await issueDeviceCert(ca, deviceId);
+  const issued = await issueIdentity(deviceId);
   await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
   await writeFile(certPath, issued.certPem);
 }
@@ -77,7 +89,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
   const starting = new Semaphore(START_CONCURRENCY);
   const startOne = async (deviceId: string, index: number): Promise<Agent> => {
     const dir = join(opts.identityDir, deviceId);
-    await ensureDeviceIdentity(opts.ca, dir, deviceId);
+    await ensureDeviceIdentity(opts.issueIdentity, dir, deviceId);
     const deviceSeed = seed * 100_003 + index;
     const config = parseAgentConfig(
       {

@@ -6,7 +6,7 @@
  */
 import { simulatedInventoryModule } from '#agent/inventory/index.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#agent/simulator.ts';
-import { ensureDevCa } from './dev-ca.ts';
+import { ensureDevCa, issueDeviceCert } from './dev-ca.ts';
 import type { FromFleet, ToFleet } from './fleet-protocol.ts';
 
 if (!process.send) throw new Error('fleet-process.ts runs as a child process with an IPC channel');
@@ -45,7 +45,7 @@ process.on('message', (message: ToFleet) => {
         count: settings.count,
         mqttUrl: settings.mqttUrl,
         caCertPath: settings.caCertPath,
-        ca,
+        issueIdentity: (deviceId) => issueDeviceCert(ca, deviceId),
         identityDir: settings.identityDir,
         heartbeatIntervalSec: settings.heartbeatIntervalSec,
         // Simulated hosts churn (installs, service restarts, IP changes) every pass.

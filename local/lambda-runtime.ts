@@ -12,10 +12,10 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { Semaphore } from '#agent/semaphore.ts';
 import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
 import { buildLambdaContext } from './lambda-context.ts';
 import type { Log } from './log.ts';
-import { Semaphore } from './semaphore.ts';
 
 export type LambdaHandler = (event: never, context: Context) => unknown;
 

@@ -4,7 +4,7 @@
  * unbounded, those pile up in the HTTP agent's socket queue and the SDK warns that socket usage is
  * at capacity. Bounded here, they wait in order and the sockets stay within the agent's limit.
  */
-import { Semaphore } from './semaphore.ts';
+import { Semaphore } from '#agent/semaphore.ts';
 
 interface MiddlewareClient {
   readonly middlewareStack: {

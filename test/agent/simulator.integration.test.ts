@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedFleet } from '#agent/simulator.ts';
-import { type DevCa, ensureDevCa } from '#local/dev-ca.ts';
+import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
 import { parseBasicIngest, parseDeviceTopic } from '#protocol/topics.ts';
@@ -38,7 +38,7 @@ describe('simulated fleet', () => {
       count: 3,
       mqttUrl: `mqtts://127.0.0.1:${broker.port}`,
       caCertPath: join(dir, 'ca', 'ca.pem'),
-      ca,
+      issueIdentity: (deviceId: string) => issueDeviceCert(ca, deviceId),
       identityDir: join(dir, 'fleet'),
       seed: 42,
     };

@@ -20,7 +20,7 @@ import type { InventoryModule } from '#agent/inventory/module.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#agent/simulator.ts';
 import { peekMessages } from '#cli/dlq.ts';
 import { REPO_ROOT } from '#local/cloud.ts';
-import { ensureDevCa } from '#local/dev-ca.ts';
+import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { buckets, queues } from '#wiring/resources.ts';
 import { type GroupProcess, spawnGroup } from '../support/process-group.ts';
 
@@ -158,11 +158,12 @@ async function main(): Promise<void> {
   const objects = new Map<string, string>();
   const deadBefore = new Set<string>();
   try {
+    const ca = await ensureDevCa(join(dataDir, 'ca'));
     fleet = await startSimulatedFleet({
       count: DEVICES,
       mqttUrl: cloud.endpoints.mqttUrl,
       caCertPath: cloud.endpoints.caCertPath,
-      ca: await ensureDevCa(join(dataDir, 'ca')),
+      issueIdentity: (deviceId) => issueDeviceCert(ca, deviceId),
       identityDir: join(dataDir, 'external-fleet'),
       heartbeatIntervalSec: 5,
       modules: (deviceId, seed) => {

@@ -5,6 +5,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedFleet } from '#agent/simulator.ts';
+import { issueDeviceCert } from '#local/dev-ca.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
@@ -40,7 +41,7 @@ describe('heartbeat path', () => {
       count: 3,
       mqttUrl: t.endpoints.mqttUrl,
       caCertPath: t.endpoints.caCertPath,
-      ca: t.cloud.ca,
+      issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
       identityDir: `${t.dataDir}/fleet`,
       seed: 7,
     });
