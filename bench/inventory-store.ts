@@ -235,9 +235,7 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
 
   await pool(deviceIds('store', options.devices), options.concurrency, async (deviceId) => {
     const device = new BenchDevice(deviceId, options.seed);
-    for (let step = 0; step <= options.steps; step++) {
-      const report = device.next();
-      if (report === undefined) continue;
+    const ingest = async (report: Report) => {
       const result = await domain.ingestReport(deps, {
         deviceId,
         report,
@@ -245,6 +243,12 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
         receivedAt: Date.now(),
       });
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+      return result;
+    };
+    for (let step = 0; step <= options.steps; step++) {
+      const report = device.next();
+      if (report === undefined) continue;
+      const result = await ingest(report);
       const into = report.kind === 'full' ? full : diff;
       into.write.push(result.writeUnits);
       into.read.push(result.readUnits);
@@ -254,13 +258,7 @@ async function runStoreBench(domain: Domain, options: StoreBenchOptions): Promis
     wholeBytes.push(whole.stateBytes);
 
     const start = async (report: Report, into: number[], reads?: number[]) => {
-      const result = await domain.ingestReport(deps, {
-        deviceId,
-        report,
-        raw: encodeFramed(report),
-        receivedAt: Date.now(),
-      });
-      outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+      const result = await ingest(report);
       into.push(result.writeUnits);
       reads?.push(result.readUnits);
     };
