@@ -9,7 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IOT_DATA_ENDPOINT_ENV } from '#wiring/resources.ts';
-import { tracer } from './powertools.ts';
+import { traced } from './powertools.ts';
 
 /**
  * Kept-alive sockets per client. A full report writes its changed shards at once (dozens of
@@ -22,15 +22,15 @@ const requestHandler = {
   httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
 };
 
-export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler }));
+export const dynamodb = traced(new DynamoDBClient({ requestHandler }));
 export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
 });
 
 // Queue URLs carry their own host; using the configured endpoint keeps local emulators reachable.
-export const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler }));
+export const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler }));
 
-export const s3 = tracer.captureAWSv3Client(
+export const s3 = traced(
   new S3Client({ forcePathStyle: process.env.FLEETPULSE_S3_PATH_STYLE === 'true', requestHandler }),
 );
 
@@ -39,7 +39,7 @@ let iotDataClient: IoTDataPlaneClient | undefined;
 export function iotData(): IoTDataPlaneClient {
   if (!iotDataClient) {
     const endpoint = process.env[IOT_DATA_ENDPOINT_ENV];
-    iotDataClient = tracer.captureAWSv3Client(
+    iotDataClient = traced(
       new IoTDataPlaneClient(endpoint ? { endpoint, requestHandler } : { requestHandler }),
     );
   }

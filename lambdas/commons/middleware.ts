@@ -10,8 +10,7 @@ import type { Context } from 'aws-lambda';
 import { logger, metrics, tracer } from './powertools.ts';
 
 export function withPowertools<E, R>(fn: (event: E, context: Context) => Promise<R>) {
-  return middy(fn)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  const handler = middy(fn);
+  if (tracer !== undefined) handler.use(captureLambdaHandler(tracer));
+  return handler.use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
 }

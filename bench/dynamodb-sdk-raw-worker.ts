@@ -1,0 +1,52 @@
+/** One thread of dynamodb-sdk-raw.ts: the handlers' client module, conditional PutItem in a loop. */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SdkRawWorkerInput, SdkRawWorkerOutput } from './dynamodb-sdk-raw.ts';
+
+const input = workerData as SdkRawWorkerInput;
+// Before the client module loads: it builds its clients from the environment, as in a Lambda.
+Object.assign(process.env, input.env);
+const { ddb } = await import('#lambdas/commons/clients.ts');
+const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+
+const data = 'x'.repeat(input.itemBytes);
+let n = 0;
+const put = (i: number) =>
+  ddb.send(
+    new PutCommand({
+      TableName: input.table,
+      Item: {
+        deviceId: `bench-sdk-${input.thread}-${i % 500}`,
+        sk: `shard#software#${i}`,
+        data,
+        g: i,
+        d: 'bench-sdk',
+        writtenAt: Date.now(),
+      },
+      ConditionExpression: 'attribute_not_exists(sk)',
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+const runFor = async (ms: number): Promise<number> => {
+  const until = performance.now() + ms;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: input.concurrency }, async () => {
+      while (performance.now() < until) {
+        await put(n++);
+        done++;
+      }
+    }),
+  );
+  return done;
+};
+
+// Warm-up: sockets open, JIT warm, so the timed part is the steady rate. Then all threads start
+// the timed part together, when the parent says so, so that it can measure their CPU time.
+await runFor(Math.min(1000, input.durationMs / 4));
+parentPort?.postMessage('ready');
+parentPort?.once('message', async () => {
+  const t0 = performance.now();
+  const requests = await runFor(input.durationMs);
+  const output: SdkRawWorkerOutput = { requests, elapsedMs: performance.now() - t0 };
+  parentPort?.postMessage(output);
+});
