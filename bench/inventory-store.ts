@@ -36,6 +36,7 @@ import { topics } from '#protocol/topics.ts';
 import { type RawDynamoDbOptions, type RawDynamoDbResult, runRawDynamoDbBench } from './dynamodb-raw.ts';
 import { runSdkRawBench, type SdkRawOptions, type SdkRawResult } from './dynamodb-sdk-raw.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
+import { table } from './table.ts';
 
 const AGENT_VERSION = '0.1.0';
 const COLLECTED_AT_BASE = Date.UTC(2024, 5, 1);
@@ -612,14 +613,4 @@ export function formatEfficiencyTable(r: EfficiencyResult, t: ThroughputBenchRes
     table(['efficiency', 'value'], rows),
     `efficiency ≥ ${r.target.min} → ${r.target.met ? 'met' : 'NOT met'}`,
   ].join('\n');
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

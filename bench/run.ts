@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatAnalyzerWireTable, runAnalyzerWireBench } from './analyzer-wire.ts';
 import {
   formatEfficiencyTable,
   formatStoreTable,
@@ -19,6 +20,18 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const wire = runInventoryWireBench({ devices: 50, steps: 100, seed: 20240601 });
   console.log(formatWireTable(wire));
+  const analyzerWire = runAnalyzerWireBench({
+    sessions: 30,
+    batches: 12,
+    sampleIntervalSec: 15,
+    uploadIntervalSec: 300,
+    seed: 20240603,
+  });
+  console.log(`\n${formatAnalyzerWireTable(analyzerWire)}`);
+  writeFileSync(
+    join(RESULTS_DIR, 'analyzer.json'),
+    `${JSON.stringify({ generatedBy: 'npm run bench', wire: analyzerWire }, null, 2)}\n`,
+  );
 
   const { store, throughput, efficiency } = await runInventoryCloudBench({
     store: { devices: 20, steps: 30, seed: 20240601, concurrency: 4 },
