@@ -5,9 +5,10 @@
  * starts a new epoch at 1, which the cloud accepts as a new base on the next full report.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileDurably } from '../durable-file.ts';
 
 const SEQUENCE_FILE = 'inventory-sequence.json';
 
@@ -62,16 +63,7 @@ export class FileSequenceStore implements SequenceSource {
   }
 
   private persist(): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify({ epoch: this.epoch, seq: this.seq }));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    fsyncDirectory(this.path);
+    writeFileDurably(this.path, JSON.stringify({ epoch: this.epoch, seq: this.seq }));
   }
 }
 
@@ -87,20 +79,6 @@ function readStored(path: string): z.infer<typeof StoredSequenceSchema> | undefi
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Makes the rename durable. Some platforms (Windows) cannot open a directory: best effort there. */
-function fsyncDirectory(filePath: string): void {
-  const dir = join(filePath, '..');
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // not supported on this platform; the file itself is already fsync'd
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
