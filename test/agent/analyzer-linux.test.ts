@@ -16,6 +16,7 @@ import {
   parseStat,
 } from '#agent/analyzer/linux/procfs.ts';
 import { LinuxSampler } from '#agent/analyzer/linux/sampler.ts';
+import { analyzerSessionId, LinuxAnalyzerSource } from '#agent/analyzer/linux/source.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -110,6 +111,23 @@ describe('logind sessions', () => {
     expect(sessions?.map((s) => [s.id, s.user, s.state])).toEqual([['3', 'ada', 'idle']]);
     expect(await listLogindSessions(join(dir, 'absent'))).toBeUndefined();
   });
+
+  it('gives the cloud session ids that a reboot does not reuse', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-logind-'));
+    dirs.push(dir);
+    const uid = process.getuid?.() ?? 0;
+    await writeFile(
+      join(dir, '3'),
+      `UID=${uid}\nUSER=ada\nCLASS=user\nSTATE=active\nREALTIME=1717401600123456\n`,
+    );
+    const source = new LinuxAnalyzerSource(dir);
+    const sessions = await source.sessions();
+    expect(sessions).toEqual([{ id: `3-${(1717401600).toString(36)}`, user: 'ada', state: 'active' }]);
+    expect(analyzerSessionId({ id: '3', startedAt: 1717488000000 })).not.toBe(sessions?.[0]?.id);
+    await source.sample(sessions ?? [], Date.now() - 1000);
+    const samples = await source.sample(sessions ?? [], Date.now());
+    expect([...samples.keys()]).toEqual(sessions?.map((s) => s.id));
+  });
 });
 
 describe('Linux sampler on this machine', () => {
@@ -130,6 +148,7 @@ describe('Linux sampler on this machine', () => {
       type: 'tty',
       remote: false,
       state: 'active',
+      startedAt: 0,
     };
     const sampler = new LinuxSampler();
     const t0 = Date.now();

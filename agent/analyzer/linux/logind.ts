@@ -20,6 +20,8 @@ export interface LinuxSession {
   readonly type: string;
   readonly remote: boolean;
   readonly state: SessionState;
+  /** Epoch ms the session began (logind's REALTIME), 0 when not known. */
+  readonly startedAt: number;
 }
 
 export interface SessionHints {
@@ -58,6 +60,7 @@ export function sessionFromStateFile(
     type: v.get('TYPE') ?? 'unspecified',
     remote: v.get('REMOTE') === '1',
     state,
+    startedAt: Math.floor(Number(v.get('REALTIME') ?? 0) / 1000) || 0,
   };
 }
 
