@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatAnalyzerAgentTable, runAnalyzerAgentBench } from './analyzer-agent.ts';
 import { formatAnalyzerWireTable, runAnalyzerWireBench } from './analyzer-wire.ts';
 import {
   formatEfficiencyTable,
@@ -28,9 +29,16 @@ async function main(): Promise<void> {
     seed: 20240603,
   });
   console.log(`\n${formatAnalyzerWireTable(analyzerWire)}`);
+  const analyzerAgent = await runAnalyzerAgentBench({
+    sessions: 3,
+    ticks: 200,
+    sampleIntervalSec: 15,
+    uploadIntervalSec: 300,
+  });
+  console.log(`\n${formatAnalyzerAgentTable(analyzerAgent)}`);
   writeFileSync(
     join(RESULTS_DIR, 'analyzer.json'),
-    `${JSON.stringify({ generatedBy: 'npm run bench', wire: analyzerWire }, null, 2)}\n`,
+    `${JSON.stringify({ generatedBy: 'npm run bench', wire: analyzerWire, agent: analyzerAgent }, null, 2)}\n`,
   );
 
   const { store, throughput, efficiency } = await runInventoryCloudBench({

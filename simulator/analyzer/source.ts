@@ -1,0 +1,71 @@
+/**
+ * The analyzer source of a simulated machine: a desktop with one user who logs on and off, or a
+ * terminal server with 5–30 users coming and going, each session a SimulatedSession.
+ */
+import type { AnalyzedSession, AnalyzerSource } from '#agent/analyzer/runtime.ts';
+import type { AnalyzerSample } from '#protocol/analyzer.ts';
+import { createRng, type Rng } from '../../agent/inventory/collectors/simulated/rng.ts';
+import { SimulatedSession } from './session.ts';
+
+export interface SimulatedMachineOptions {
+  readonly seed: number;
+  readonly platform: 'windows' | 'linux';
+  /** A terminal server hosts many users' sessions. @default false */
+  readonly terminalServer?: boolean;
+  readonly sampleIntervalSec: number;
+}
+
+interface Live {
+  readonly id: string;
+  readonly user: string;
+  readonly session: SimulatedSession;
+}
+
+export class SimulatedAnalyzerSource implements AnalyzerSource {
+  private readonly rng: Rng;
+  private readonly live: Live[] = [];
+  private started = 0;
+
+  constructor(private readonly options: SimulatedMachineOptions) {
+    this.rng = createRng(options.seed);
+    const initial = options.terminalServer ? this.rng.int(5, 30) : 1;
+    for (let i = 0; i < initial; i++) this.logOn();
+  }
+
+  async sessions(): Promise<AnalyzedSession[]> {
+    this.churn();
+    return this.live.map(({ id, user }) => ({ id, user, state: 'active' }));
+  }
+
+  async sample(sessions: readonly AnalyzedSession[], at: number): Promise<Map<string, AnalyzerSample>> {
+    const samples = new Map<string, AnalyzerSample>();
+    for (const s of sessions) {
+      const live = this.live.find((l) => l.id === s.id);
+      if (live !== undefined) samples.set(s.id, live.session.sample(at, this.options.sampleIntervalSec));
+    }
+    return samples;
+  }
+
+  /** Per tick: on a terminal server users log on and off; a desktop's user rarely logs off. */
+  private churn(): void {
+    const ts = this.options.terminalServer === true;
+    if (this.live.length > (ts ? 1 : 0) && this.rng.chance(ts ? 0.02 : 0.002)) {
+      this.live.splice(this.rng.int(0, this.live.length - 1), 1);
+    }
+    if (this.live.length < (ts ? 30 : 1) && this.rng.chance(ts ? 0.02 : 0.05)) this.logOn();
+  }
+
+  private logOn(): void {
+    const n = ++this.started;
+    const user = this.options.terminalServer ? `CORP\\user${this.rng.int(1, 400)}` : 'CORP\\owner';
+    this.live.push({
+      id: `${n}-${this.rng.hex(6)}`,
+      user,
+      session: new SimulatedSession({
+        seed: (this.options.seed + n * 7919) >>> 0,
+        platform: this.options.platform,
+        ...(this.options.terminalServer ? { workingApps: [2, 5] as const } : {}),
+      }),
+    });
+  }
+}
