@@ -24,7 +24,7 @@ import { createLogger, errorMessage } from './logger.ts';
 import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
 import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
 import { PolicyStore } from './policy.ts';
-import { readTlsIdentity, type TlsIdentity, transportOf } from './transport.ts';
+import { readTlsIdentity, type TlsIdentity, transportOf } from './transport/tls.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {

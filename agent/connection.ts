@@ -12,7 +12,7 @@ import { type IClientOptions, type MqttClient, connect as mqttConnect, type Pack
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type ConnectFailure, describeConnectFailure } from './failure.ts';
 import type { AgentLogger } from './module.ts';
-import { type Endpoint, type TlsIdentity, tlsClientOptions } from './transport.ts';
+import { type Endpoint, type TlsIdentity, tlsClientOptions } from './transport/tls.ts';
 
 export interface ConnectionOptions {
   readonly clientId: string;

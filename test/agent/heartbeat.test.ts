@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildHeartbeat, type HeartbeatFacts, HeartbeatLoop } from '#agent/heartbeat.ts';
 import { sessionIdOf, sessionsFromLogins } from '#agent/host.ts';
 import { silentLogger } from '#agent/logger.ts';
-import { simulatedHost } from '#agent/simulated-host.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
+import { simulatedHost } from '#simulator/host.ts';
 
 const facts = (): HeartbeatFacts => ({
   agentVersion: '0.1.0',
