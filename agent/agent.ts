@@ -24,7 +24,7 @@ import { createLogger, errorMessage } from './logger.ts';
 import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
 import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
 import { PolicyStore } from './policy.ts';
-import { readTlsIdentity, type TlsIdentity, transportOf } from './transport/tls.ts';
+import { readTlsIdentity, type TlsIdentity } from './transport/index.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {
@@ -274,7 +274,6 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       this.logger.warn('cannot list user sessions', { error: errorMessage(err) });
       return [];
     });
-    const { config } = this.options;
     const heartbeat = buildHeartbeat({
       agentVersion: this.agentVersion,
       startedAt: this.startedAt,
@@ -284,9 +283,9 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       policyVersion: this.policy().version,
       sessions,
       connectivity: {
-        transport: transportOf({ host: config.endpoint, port: config.port }),
-        port: config.port,
-        proxy: null,
+        transport: connection.transport.kind,
+        port: connection.transport.endpoint.port,
+        proxy: connection.transport.proxy,
         rttMs: connection.rttMs(),
       },
       platform: this.host.platform,
