@@ -7,7 +7,7 @@ import { decodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
 import { parseBasicIngest, parseDeviceTopic } from '#protocol/topics.ts';
 import { startSimulatedFleet } from '#simulator/fleet.ts';
-import { startTestBroker, type TestBroker } from './tls-broker.ts';
+import { startTestBroker, type TestBroker } from '../agent/tls-broker.ts';
 
 describe('simulated fleet', () => {
   let dir: string;
