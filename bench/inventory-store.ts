@@ -30,7 +30,7 @@ import { fetchRequestCounts } from '#local/dynamodb-counter.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { topics } from '#protocol/topics.ts';
-import { createRng, hashString, type Rng, SimulatedHost } from '#simulator/inventory/host.ts';
+import { createRng, hashString, type Rng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 import { type RawDynamoDbOptions, type RawDynamoDbResult, runRawDynamoDbBench } from './dynamodb-raw.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
 

@@ -8,7 +8,7 @@ import { buildReport, type ReportBaseline } from '#agent/inventory/report-builde
 import { MemorySequenceStore } from '#agent/inventory/sequence-store.ts';
 import { Codec, encodeFramed } from '#protocol/encoding.ts';
 import { topics } from '#protocol/topics.ts';
-import { createRng, hashString, SimulatedHost } from '#simulator/inventory/host.ts';
+import { createRng, hashString, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 
 export interface WireBenchOptions {
   devices: number;

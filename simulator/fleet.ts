@@ -11,7 +11,7 @@ import type { HostProbe } from '#agent/host.ts';
 import { createLogger, errorMessage } from '#agent/logger.ts';
 import type { AgentModule } from '#agent/module.ts';
 import { Semaphore } from '#agent/semaphore.ts';
-import { simulatedHost } from './host.ts';
+import { simulatedHost } from './host-probe.ts';
 
 /** A device's X.509 identity, PEM-encoded. */
 export interface DeviceIdentity {

@@ -9,7 +9,7 @@ import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { CommandResultSchema, HeartbeatSchema } from '#protocol/messages.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
-import { simulatedHost } from '#simulator/host.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-device-1';

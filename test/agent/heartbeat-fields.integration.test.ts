@@ -13,7 +13,7 @@ import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { CommandResultSchema, type Heartbeat, HeartbeatSchema } from '#protocol/messages.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
-import { simulatedHost } from '#simulator/host.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-device-fields';

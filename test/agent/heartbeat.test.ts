@@ -3,7 +3,7 @@ import { buildHeartbeat, type HeartbeatFacts, HeartbeatLoop, mergeContributions 
 import { sessionIdOf, sessionsFromLogins } from '#agent/host.ts';
 import { silentLogger } from '#agent/logger.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
-import { simulatedHost } from '#simulator/host.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
 
 const facts = (): HeartbeatFacts => ({
   agentVersion: '0.1.0',

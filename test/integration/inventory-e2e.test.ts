@@ -12,7 +12,7 @@ import { buildReport, MemorySequenceStore, type ReportBaseline } from '#agent/in
 import { encodeFramed, encodeJson } from '#protocol/encoding.ts';
 import { CommandSchema, type Heartbeat } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
-import { createRng, SimulatedHost } from '#simulator/inventory/host.ts';
+import { createRng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JsonObjectSchema, SECTION_NAMES } from '#protocol/inventory.ts';
 import { withoutNulls } from '#protocol/merge-patch.ts';
-import { createRng, SimulatedHost } from '#simulator/inventory/host.ts';
+import { createRng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 
 const rawSize = (host: SimulatedHost) => Buffer.byteLength(JSON.stringify(host.sections()));
 

@@ -111,7 +111,7 @@ describe('layering', () => {
     const agentRule = RULES[0] as FolderRule;
 
     expect(
-      violations(agentRule, 'agent/agent.ts', "import { simulatedHost } from '#simulator/host.ts';"),
-    ).toEqual(['#simulator/host.ts']);
+      violations(agentRule, 'agent/agent.ts', "import { simulatedHost } from '#simulator/host-probe.ts';"),
+    ).toEqual(['#simulator/host-probe.ts']);
   });
 });
