@@ -212,7 +212,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       // A transport that cannot be used at all fails the attempt like a refused connection.
       this.lastError = err;
-      this.afterClose(false, attempt);
+      this.reportAndRetry(false, attempt);
       return;
     }
     this.client = client;
@@ -279,11 +279,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const wasConnected = this.stateValue === 'connected';
     this.rejectPending(new NotConnectedError('connection lost before the broker acknowledged'));
     if (this.stateValue === 'stopped') return;
-    this.afterClose(wasConnected, attempt);
+    this.reportAndRetry(wasConnected, attempt);
   }
 
   /** Reports why the connection went (or never came) and schedules the next attempt. */
-  private afterClose(wasConnected: boolean, attempt: number): void {
+  private reportAndRetry(wasConnected: boolean, attempt: number): void {
     if (wasConnected && Date.now() - this.connectedAt >= (this.options.stableAfterMs ?? 30_000))
       this.failures = 0;
     const retryInMs = backoffDelay(this.failures, this.options.backoff, this.options.random);
