@@ -1,6 +1,6 @@
 /**
- * The agent: connection + outbox + heartbeat + policy + command routing, and the modules
- * (inventory, analyzer, ...) that plug in through AgentContext.
+ * The agent: connection + outbox + heartbeat + command routing, and the modules (policy, which is
+ * built in, then inventory, analyzer, ...) that plug in through AgentContext.
  */
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
@@ -11,20 +11,19 @@ import {
   type CommandResult,
   CommandResultSchema,
   type PolicyDocument,
-  PolicyRequestSchema,
 } from '#protocol/messages.ts';
 import { basicIngestTopic, deviceAcl, topics } from '#protocol/topics.ts';
 import { CommandRouter } from './commands.ts';
 import type { AgentConfig } from './config.ts';
 import { Connection, type ConnectionEvents, type ConnectionOptions, withTimeout } from './connection.ts';
 import { agentDefaults } from './defaults.ts';
-import { buildHeartbeat, HeartbeatLoop } from './heartbeat.ts';
+import { buildHeartbeat, HeartbeatLoop, mergeContributions } from './heartbeat.ts';
 import { type HostProbe, localHost } from './host.ts';
 import { createLogger, errorMessage } from './logger.ts';
 import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
 import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
-import { PolicyStore } from './policy.ts';
-import { readTlsIdentity, type TlsIdentity, transportOf } from './transport.ts';
+import { PolicyModule } from './policy/module.ts';
+import { readTlsIdentity, type TlsIdentity } from './transport/index.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {
@@ -53,13 +52,14 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
   readonly agentVersion = AGENT_VERSION;
   readonly dataDir: string;
   readonly logger: AgentLogger;
+  /** The built-in policy module first: the others read the policy when they start. */
   private readonly modules: readonly AgentModule[];
+  private readonly policyModule: PolicyModule;
   private readonly host: HostProbe;
   private readonly router: CommandRouter;
   private readonly connectedHandlers: Array<() => void> = [];
   private readonly heartbeat: HeartbeatLoop;
   private readonly startedAt = Date.now();
-  private policyStore: PolicyStore | undefined;
   private outbox: Outbox | undefined;
   private connection: Connection | undefined;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -70,7 +70,8 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     this.deviceId = config.deviceId;
     this.dataDir = config.dataDir;
     this.logger = options.logger ?? createLogger(config.logLevel, { deviceId: config.deviceId });
-    this.modules = options.modules ?? [];
+    this.policyModule = new PolicyModule({ onApplied: () => this.heartbeat.reschedule() });
+    this.modules = [this.policyModule, ...(options.modules ?? [])];
     this.host = options.host ?? localHost();
     this.router = new CommandRouter({
       logger: this.logger,
@@ -82,15 +83,14 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       send: () => this.sendHeartbeat(),
       logger: this.logger,
     });
-    this.router.on('policy-changed', (command) => this.onPolicyChanged(command));
-    this.router.on('policy', (command) => this.onPolicy(command));
   }
 
   // ------------------------------------------------------------------ AgentContext
 
   policy(): PolicyDocument {
-    if (this.policyStore === undefined) throw new Error('agent not started');
-    return this.policyStore.current();
+    const policy = this.policyModule.current();
+    if (policy === undefined) throw new Error('agent not started');
+    return policy;
   }
 
   async publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
@@ -145,7 +145,8 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     this.state = 'starting';
     const { config, tuning } = this.options;
     await mkdir(this.dataDir, { recursive: true });
-    this.policyStore = await PolicyStore.load(this.dataDir, this.logger);
+    // Not optional like the other modules: without it the agent has no policy to run.
+    await this.policyModule.start(this);
     this.outbox = await DiskOutbox.open(
       join(this.dataDir, 'outbox'),
       { ...agentDefaults.outbox, ...tuning?.outbox },
@@ -154,6 +155,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     const identity = this.options.identity ?? (await readTlsIdentity(config));
     this.connection = this.createConnection(identity);
     for (const module of this.modules) {
+      if (module === this.policyModule) continue;
       try {
         await module.start(this);
         this.logger.debug('module started', { module: module.name });
@@ -254,7 +256,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
   private heartbeatIntervalSec(): number {
     return (
       this.options.config.heartbeatIntervalSec ??
-      this.policyStore?.current().heartbeatIntervalSec ??
+      this.policyModule.current()?.heartbeatIntervalSec ??
       agentDefaults.heartbeatIntervalSec
     );
   }
@@ -263,75 +265,32 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
   async sendHeartbeat(): Promise<void> {
     const { connection } = this;
     if (connection === undefined || !connection.isConnected()) return;
-    let reportSeq: number | undefined;
-    let reportEpoch: string | undefined;
-    for (const module of this.modules) {
-      const fields = module.heartbeatFields?.();
-      if (fields?.reportSeq !== undefined) reportSeq = Math.max(reportSeq ?? 0, fields.reportSeq);
-      if (fields?.reportEpoch !== undefined) reportEpoch ??= fields.reportEpoch;
-    }
+    const contributed = mergeContributions(this.modules, this.logger);
     const sessions = await withTimeout(this.host.sessions(), 5_000, 'listing user sessions').catch((err) => {
       this.logger.warn('cannot list user sessions', { error: errorMessage(err) });
       return [];
     });
-    const { config } = this.options;
-    const heartbeat = buildHeartbeat({
-      agentVersion: this.agentVersion,
-      startedAt: this.startedAt,
-      now: Date.now(),
-      ...(reportSeq === undefined ? {} : { reportSeq }),
-      ...(reportEpoch === undefined ? {} : { reportEpoch }),
-      policyVersion: this.policy().version,
-      sessions,
-      connectivity: {
-        transport: transportOf({ host: config.endpoint, port: config.port }),
-        port: config.port,
-        proxy: null,
-        rttMs: connection.rttMs(),
+    const heartbeat = buildHeartbeat(
+      {
+        agentVersion: this.agentVersion,
+        startedAt: this.startedAt,
+        now: Date.now(),
+        sessions,
+        connectivity: {
+          transport: connection.transport.kind,
+          port: connection.transport.endpoint.port,
+          proxy: connection.transport.proxy,
+          rttMs: connection.rttMs(),
+        },
+        platform: this.host.platform,
+        hostname: this.host.hostname,
       },
-      platform: this.host.platform,
-      hostname: this.host.hostname,
-    });
+      contributed,
+    );
     await connection.publish(topics.heartbeat(this.deviceId), encodeJson(heartbeat), 1);
   }
 
   private publishResult(result: CommandResult): Promise<void> {
     return this.publish(topics.commandResult(this.deviceId), encodeJson(CommandResultSchema.parse(result)));
-  }
-
-  private async onPolicyChanged(command: Extract<Command, { type: 'policy-changed' }>): Promise<void> {
-    const current = this.policy().version;
-    if (command.version <= current) {
-      await this.publishResult({
-        commandId: command.commandId,
-        status: 'succeeded',
-        at: Date.now(),
-        detail: { policyVersion: current },
-      });
-      return;
-    }
-    const request = PolicyRequestSchema.parse({ currentVersion: current });
-    await this.publish(topics.policyRequest(this.deviceId), encodeJson(request));
-  }
-
-  private async onPolicy(command: Extract<Command, { type: 'policy' }>): Promise<void> {
-    if (this.policyStore === undefined) throw new Error('agent not started');
-    const outcome = await this.policyStore.apply(command.policy);
-    const running = this.policyStore.current();
-    if (outcome === 'applied') {
-      this.heartbeat.reschedule();
-      this.logger.info('policy applied', { policyVersion: running.version });
-    }
-    await this.publishResult({
-      commandId: command.commandId,
-      status: 'succeeded',
-      at: Date.now(),
-      detail: {
-        policyVersion: running.version,
-        ...(outcome === 'older'
-          ? { note: `ignored version ${command.policy.version}: older than the running one` }
-          : {}),
-      },
-    });
   }
 }

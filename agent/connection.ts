@@ -8,16 +8,24 @@
  * until stop().
  */
 import { EventEmitter, once } from 'node:events';
-import { type IClientOptions, type MqttClient, connect as mqttConnect, type Packet } from 'mqtt';
+import type { IClientOptions, MqttClient, Packet } from 'mqtt';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type ConnectFailure, describeConnectFailure } from './failure.ts';
 import type { AgentLogger } from './module.ts';
-import { type Endpoint, type TlsIdentity, tlsClientOptions } from './transport.ts';
+import {
+  type Endpoint,
+  type ProxySettings,
+  selectTransport,
+  type TlsIdentity,
+  type Transport,
+} from './transport/index.ts';
 
 export interface ConnectionOptions {
   readonly clientId: string;
   readonly endpoint: Endpoint;
   readonly identity: TlsIdentity;
+  /** Tunnel through this HTTP CONNECT proxy. @default none: straight to the endpoint */
+  readonly proxy?: ProxySettings;
   /** Subscribed with QoS 1 after every connect, before `connected` is emitted. */
   readonly commandTopic: string;
   readonly keepaliveSec: number;
@@ -32,7 +40,7 @@ export interface ConnectionOptions {
   readonly stableAfterMs?: number;
   /** Maps a device topic to the topic it is published on (Basic Ingest). @default identity */
   readonly wireTopic?: (topic: string) => string;
-  /** For tests: how an mqtt.js client is created. */
+  /** For tests: how an mqtt.js client is created. @default the transport's */
   readonly createClient?: (options: IClientOptions) => MqttClient;
 }
 
@@ -83,9 +91,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private lastError: unknown;
   private readonly pending = new Set<PendingPublish>();
   private rtt: number | null = null;
+  /** How this connection reaches the endpoint (what heartbeats report as connectivity). */
+  readonly transport: Transport;
 
   constructor(private readonly options: ConnectionOptions) {
     super();
+    this.transport = selectTransport({
+      endpoint: options.endpoint,
+      identity: options.identity,
+      ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+    });
   }
 
   get state(): ConnectionState {
@@ -191,21 +206,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.stateValue = 'connecting';
     this.lastError = undefined;
     this.emit('connecting', { attempt });
-    const { options } = this;
-    const create = options.createClient ?? mqttConnect;
-    const client = create({
-      ...tlsClientOptions(options.endpoint, options.identity),
-      clientId: options.clientId,
-      // Persistent session: commands sent while we were away are delivered on reconnect.
-      clean: false,
-      protocolVersion: 4,
-      keepalive: options.keepaliveSec,
-      connectTimeout: options.connectTimeoutMs,
-      reconnectPeriod: 0,
-      resubscribe: false,
-      // Listeners first: the CONNECT packet (timed for the RTT) is written as soon as we connect.
-      manualConnect: true,
-    });
+    let client: MqttClient;
+    try {
+      client = this.createClient();
+    } catch (err) {
+      // A transport that cannot be used at all fails the attempt like a refused connection.
+      this.lastError = err;
+      this.reportAndRetry(false, attempt);
+      return;
+    }
     this.client = client;
     this.measureRtt(client);
     client.on('error', (err) => {
@@ -233,6 +242,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     client.connect();
   }
 
+  private createClient(): MqttClient {
+    const { options, transport } = this;
+    const create = options.createClient ?? ((o: IClientOptions) => transport.createClient(o));
+    return create({
+      ...transport.clientOptions(),
+      clientId: options.clientId,
+      // Persistent session: commands sent while we were away are delivered on reconnect.
+      clean: false,
+      protocolVersion: 4,
+      keepalive: options.keepaliveSec,
+      connectTimeout: options.connectTimeoutMs,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      // Listeners first: the CONNECT packet (timed for the RTT) is written as soon as we connect.
+      manualConnect: true,
+    });
+  }
+
   private async subscribe(client: MqttClient): Promise<void> {
     const topic = this.options.commandTopic;
     const granted = await withTimeout(
@@ -252,6 +279,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const wasConnected = this.stateValue === 'connected';
     this.rejectPending(new NotConnectedError('connection lost before the broker acknowledged'));
     if (this.stateValue === 'stopped') return;
+    this.reportAndRetry(wasConnected, attempt);
+  }
+
+  /** Reports why the connection went (or never came) and schedules the next attempt. */
+  private reportAndRetry(wasConnected: boolean, attempt: number): void {
     if (wasConnected && Date.now() - this.connectedAt >= (this.options.stableAfterMs ?? 30_000))
       this.failures = 0;
     const retryInMs = backoffDelay(this.failures, this.options.backoff, this.options.random);

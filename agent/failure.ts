@@ -2,7 +2,7 @@
  * Turns what Node, TLS and mqtt.js throw into a reason an operator can act on. The lifecycle
  * event `failed` carries it; a vague "connection error" is what we avoid.
  */
-import type { Endpoint } from './transport.ts';
+import type { Endpoint } from './transport/transport.ts';
 
 export type FailureKind = 'dns' | 'tcp' | 'timeout' | 'tls' | 'rejected' | 'protocol' | 'closed';
 

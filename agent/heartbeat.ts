@@ -1,33 +1,72 @@
 /**
  * The heartbeat: a small JSON message every interval while connected, and one right after each
  * connect. Never queued offline: a stale heartbeat says nothing true about now.
+ *
+ * The core knows the agent, the host and the connection; every other field is contributed by the
+ * module that owns it (policy version, inventory sequence, ...), so a feature adds its fields
+ * without editing this file.
  */
 import { type Connectivity, type Heartbeat, HeartbeatSchema, type UserSession } from '#protocol/messages.ts';
 import { errorMessage } from './logger.ts';
-import type { AgentLogger } from './module.ts';
+import type { AgentLogger, AgentModule } from './module.ts';
 
+/** What the agent core itself knows about now. */
 export interface HeartbeatFacts {
   readonly agentVersion: string;
   readonly startedAt: number;
   readonly now: number;
-  readonly reportSeq?: number;
-  readonly reportEpoch?: string;
-  readonly policyVersion: number;
   readonly sessions: readonly UserSession[];
   readonly connectivity: Connectivity;
   readonly platform?: Heartbeat['platform'];
   readonly hostname?: string;
 }
 
-/** Builds and validates a heartbeat; throws a ZodError when a fact is out of contract. */
-export function buildHeartbeat(facts: HeartbeatFacts): Heartbeat {
+/** Each field a module may contribute, checked on its own against the protocol. */
+const ContributionSchema = HeartbeatSchema.partial();
+
+/**
+ * The fields the modules contribute, merged in module order (a later module wins a field both
+ * set). A module whose contribution throws or breaks the contract is logged and left out: one
+ * feature's fault must not silence the heartbeat.
+ */
+export function mergeContributions(
+  modules: readonly Pick<AgentModule, 'name' | 'heartbeatFields'>[],
+  logger: AgentLogger,
+): Partial<Heartbeat> {
+  const merged: Partial<Heartbeat> = {};
+  for (const module of modules) {
+    if (module.heartbeatFields === undefined) continue;
+    try {
+      const parsed = ContributionSchema.safeParse(module.heartbeatFields());
+      if (parsed.success) Object.assign(merged, parsed.data);
+      else
+        logger.warn('heartbeat fields of a module left out: out of contract', {
+          module: module.name,
+          error: parsed.error.message,
+        });
+    } catch (err) {
+      logger.warn('heartbeat fields of a module left out: it threw', {
+        module: module.name,
+        error: errorMessage(err),
+      });
+    }
+  }
+  return merged;
+}
+
+/**
+ * Builds and validates a heartbeat from the core's facts and the modules' fields; throws a ZodError
+ * when the result is out of contract (a required field no module contributed, a bad fact).
+ */
+export function buildHeartbeat(facts: HeartbeatFacts, contributed: Partial<Heartbeat> = {}): Heartbeat {
   return HeartbeatSchema.parse({
     schema: 1,
+    // Sequence 0 until an inventory report exists (or without the inventory module at all).
+    reportSeq: 0,
+    ...contributed,
+    // The core's own facts: a module cannot override them.
     agentVersion: facts.agentVersion,
     uptimeSec: Math.max(0, Math.floor((facts.now - facts.startedAt) / 1000)),
-    reportSeq: facts.reportSeq ?? 0,
-    ...(facts.reportEpoch === undefined ? {} : { reportEpoch: facts.reportEpoch }),
-    policyVersion: facts.policyVersion,
     sessions: facts.sessions,
     connectivity: facts.connectivity,
     ...(facts.platform === undefined ? {} : { platform: facts.platform }),

@@ -1,6 +1,6 @@
 /**
  * What the heartbeat says about the machine: platform, host name and interactive user sessions.
- * Behind an interface so a simulated fleet can generate them (agent/simulated-host.ts).
+ * Behind an interface so a simulated fleet can generate them (simulator/host-probe.ts).
  */
 import { hostname, platform } from 'node:os';
 import { users } from 'systeminformation';

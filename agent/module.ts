@@ -2,7 +2,7 @@
  * The seam between the agent's core (connection, heartbeat, outbox) and its features (inventory,
  * analyzer, command handlers). A feature is an AgentModule; the core hands it an AgentContext.
  */
-import type { Command, PolicyDocument } from '#protocol/messages.ts';
+import type { Command, Heartbeat, PolicyDocument } from '#protocol/messages.ts';
 
 export interface PublishOptions {
   /** @default 1 */
@@ -42,6 +42,10 @@ export interface AgentModule {
   readonly name: string;
   start(context: AgentContext): Promise<void>;
   stop(): Promise<void>;
-  /** Values the module contributes to each heartbeat (e.g. inventory's last report sequence). */
-  heartbeatFields?(): { reportSeq?: number; reportEpoch?: string };
+  /**
+   * Fields the module contributes to each heartbeat (inventory's last report sequence, the running
+   * policy version, ...), read at every heartbeat. Checked against the protocol; a contribution
+   * that throws or is out of contract is logged and left out.
+   */
+  heartbeatFields?(): Partial<Heartbeat>;
 }

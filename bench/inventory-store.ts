@@ -23,7 +23,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { MqttClient } from 'mqtt';
-import { createRng, hashString, type Rng, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
 import { buildReport, MemorySequenceStore, type ReportBaseline } from '#agent/inventory/index.ts';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { type LocalCloud, startLocalCloud } from '#local/cloud.ts';
@@ -33,6 +32,7 @@ import { fetchRequestCounts } from '#local/dynamodb-counter.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { topics } from '#protocol/topics.ts';
+import { createRng, hashString, type Rng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 import { type RawDynamoDbOptions, type RawDynamoDbResult, runRawDynamoDbBench } from './dynamodb-raw.ts';
 import { runSdkRawBench, type SdkRawOptions, type SdkRawResult } from './dynamodb-sdk-raw.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
@@ -138,20 +138,20 @@ const ENVIRONMENT_NOTE =
 
 type Domain = {
   ingestReport: typeof import('#lambdas/inventory/apply.ts').ingestReport;
-  inventoryDeps: typeof import('#lambdas/inventory/clients.ts').inventoryDeps;
-  measureWholeItemRewrite: typeof import('#lambdas/inventory/measure.ts').measureWholeItemRewrite;
-  getInventory: typeof import('#lambdas/inventory/api.ts').getInventory;
-  getMeta: typeof import('#lambdas/inventory/store.ts').getMeta;
+  inventoryDeps: typeof import('#lambdas/inventory/handler-deps.ts').inventoryDeps;
+  measureWholeItemRewrite: typeof import('#bench/whole-item-cost.ts').measureWholeItemRewrite;
+  getInventory: typeof import('#lambdas/inventory/read-model.ts').getInventory;
+  getMeta: typeof import('#lambdas/inventory/persistence.ts').getMeta;
   destroyClients: () => void;
 };
 
 async function loadDomain(): Promise<Domain> {
   const [apply, clients, measure, api, store, commons] = await Promise.all([
     import('#lambdas/inventory/apply.ts'),
-    import('#lambdas/inventory/clients.ts'),
-    import('#lambdas/inventory/measure.ts'),
-    import('#lambdas/inventory/api.ts'),
-    import('#lambdas/inventory/store.ts'),
+    import('#lambdas/inventory/handler-deps.ts'),
+    import('#bench/whole-item-cost.ts'),
+    import('#lambdas/inventory/read-model.ts'),
+    import('#lambdas/inventory/persistence.ts'),
     import('#lambdas/commons/clients.ts'),
   ]);
   return {

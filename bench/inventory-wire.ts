@@ -4,11 +4,11 @@
  * brotli-compressed exactly as the agent publishes it.
  */
 
-import { createRng, hashString, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
 import { buildReport, type ReportBaseline } from '#agent/inventory/report-builder.ts';
 import { MemorySequenceStore } from '#agent/inventory/sequence-store.ts';
 import { Codec, encodeFramed } from '#protocol/encoding.ts';
 import { topics } from '#protocol/topics.ts';
+import { createRng, hashString, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 
 export interface WireBenchOptions {
   devices: number;

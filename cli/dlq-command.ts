@@ -5,7 +5,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { lambdaFunctionName } from '#local/lambda-context.ts';
+import { lambdaFunctionName } from '#local/public.ts';
 import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
 import { type QueueName, queues } from '#wiring/resources.ts';
 import {

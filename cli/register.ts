@@ -17,7 +17,7 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import type { AgentConfigInput } from '#agent/config.ts';
-import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { ensureDevCa, issueDeviceCert } from '#local/public.ts';
 import { mqttEndpointOf, readLocalEndpoints } from './local-cloud.ts';
 
 /** The IoT policy the stack creates; the stack exports its name as the FleetPulseDevicePolicy output. */

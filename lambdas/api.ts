@@ -13,7 +13,7 @@ import { NotFoundError } from './commons/errors.ts';
 import { bodyLimit, httpErrors } from './commons/http.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { metrics } from './commons/powertools.ts';
-import { inventoryDeps } from './inventory/clients.ts';
+import { inventoryDeps } from './inventory/handler-deps.ts';
 
 type ApiRoute = (typeof functions.api.trigger.routes)[number];
 type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;

@@ -13,8 +13,8 @@ import { resourceNames } from './commons/env.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
-import { recordHeartbeat } from './devices/store.ts';
-import { inventoryDeps } from './inventory/clients.ts';
+import { recordHeartbeat } from './devices/device-records.ts';
+import { inventoryDeps } from './inventory/handler-deps.ts';
 import { reconcileReportSequence } from './inventory/resync.ts';
 
 const devices = { ddb, tableName: resourceNames.table('devices') };

@@ -11,7 +11,7 @@ import { ProtocolError } from './commons/errors.ts';
 import { handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
-import { recordPresence } from './devices/store.ts';
+import { recordPresence } from './devices/device-records.ts';
 
 const devices = { ddb, tableName: resourceNames.table('devices') };
 

@@ -15,7 +15,7 @@ import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { ingestReport } from './inventory/apply.ts';
-import { inventoryDeps } from './inventory/clients.ts';
+import { inventoryDeps } from './inventory/handler-deps.ts';
 
 const SOURCE = 'reports';
 const processor = new BatchProcessor(EventType.SQS);

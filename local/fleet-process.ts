@@ -4,8 +4,9 @@
  * local/fleet.ts over IPC. It stops when told to, and also when its parent goes away without
  * telling it (kill -9 of the cloud closes the IPC channel): a fleet never outlives its cloud.
  */
-import { simulatedInventoryModule } from '#agent/inventory/index.ts';
-import { type SimulatedFleet, startSimulatedFleet } from '#agent/simulator.ts';
+
+import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
+import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
 import { ensureDevCa, issueDeviceCert } from './dev-ca.ts';
 import type { FromFleet, ToFleet } from './fleet-protocol.ts';
 

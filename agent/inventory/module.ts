@@ -3,6 +3,7 @@
  * and per-section merge-patch diffs afterwards (nothing when nothing changed).
  */
 import { encodeFramed } from '#protocol/encoding.ts';
+import type { Heartbeat } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
 import { collectInventory } from './collect.ts';
@@ -71,7 +72,7 @@ export class InventoryModule implements AgentModule {
     await this.queue;
   }
 
-  heartbeatFields(): { reportSeq?: number; reportEpoch?: string } {
+  heartbeatFields(): Partial<Heartbeat> {
     if (this.seqStore === undefined) return {};
     return { reportSeq: this.seqStore.current, reportEpoch: this.seqStore.epoch };
   }

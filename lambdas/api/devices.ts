@@ -6,7 +6,7 @@ import { offlineGraceMs } from '../commons/config.ts';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { NotFoundError } from '../commons/errors.ts';
 import { json, parseInput } from '../commons/http.ts';
-import { type DevicesDeps, getDeviceItem, listDevices, toView } from '../devices/store.ts';
+import { type DevicesDeps, getDeviceItem, listDevices, toView } from '../devices/device-records.ts';
 
 export const ListDevicesQuerySchema = z
   .object({

@@ -3,8 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import { MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { json, parseInput } from '../commons/http.ts';
-import { getInventory, listInventoryChanges } from '../inventory/api.ts';
 import type { InventoryDeps } from '../inventory/deps.ts';
+import { getInventory, listInventoryChanges } from '../inventory/read-model.ts';
 import { DevicePathSchema } from './devices.ts';
 
 const InventoryQuerySchema = z.object({ sections: z.string().max(512).optional() }).strict();

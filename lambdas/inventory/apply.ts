@@ -35,7 +35,22 @@ import { applyMergePatch } from '#protocol/merge-patch.ts';
 import { type Decision, decideReport, type ReportPosition } from './decide.ts';
 import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { archiveKey, changeSk, epochTag, META_SK, PENDING_PREFIX, pendingSk, shardSk } from './keys.ts';
-import { applyLocal, type LocalResult, type LocalTargets, localTargets } from './local.ts';
+import { applyLocal, type LocalResult, type LocalTargets, localTargets } from './partial-apply.ts';
+import {
+  archiveReport,
+  type ChangeItem,
+  changeEpochAt,
+  deleteItems,
+  getMeta,
+  type MetaItem,
+  type PendingItem,
+  putIf,
+  putItems,
+  queryPrefix,
+  readArchivedReport,
+  type ShardItem,
+  StaleReadError,
+} from './persistence.ts';
 import { type OldSection, oldSection, readSectionShards } from './read.ts';
 import {
   checkReportContent,
@@ -58,21 +73,6 @@ import {
   updateDigest,
   versionOf,
 } from './shards.ts';
-import {
-  archiveReport,
-  type ChangeItem,
-  changeEpochAt,
-  deleteItems,
-  getMeta,
-  type MetaItem,
-  type PendingItem,
-  putIf,
-  putItems,
-  queryPrefix,
-  readArchivedReport,
-  type ShardItem,
-  StaleReadError,
-} from './store.ts';
 import { type SectionChange, summarizeSectionChange } from './summary.ts';
 
 /**

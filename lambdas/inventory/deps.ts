@@ -1,6 +1,6 @@
 /**
  * What the inventory domain needs from the outside world. Handlers build it from the shared clients
- * (see clients.ts in this folder); tests build it against local emulators.
+ * (see handler-deps.ts in this folder); tests build it against local emulators.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

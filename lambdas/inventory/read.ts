@@ -6,8 +6,8 @@
 import type { JsonObject } from '#protocol/inventory.ts';
 import type { CapacityMeter, InventoryDeps } from './deps.ts';
 import { shardSk } from './keys.ts';
+import { type MetaItem, readShards } from './persistence.ts';
 import { assembleEntries, decodeManifest, genOf, parseShard, slotOf } from './shards.ts';
-import { type MetaItem, readShards } from './store.ts';
 
 export interface OldSection {
   readonly content: JsonObject;

@@ -9,8 +9,8 @@ import { decodeFramed } from '#protocol/encoding.ts';
 import { type JsonObject, type Report, ReportSchema } from '#protocol/inventory.ts';
 import type { CapacityMeter, InventoryDeps } from './deps.ts';
 import { changeSk } from './keys.ts';
+import { type ChangeItem, changeEpochAt, getItem, type MetaItem } from './persistence.ts';
 import { isJsonObject, sectionBytes } from './shards.ts';
-import { type ChangeItem, changeEpochAt, getItem, type MetaItem } from './store.ts';
 
 /** A section larger than this (serialized) is refused: it would not fit the shard limits. */
 export const MAX_SECTION_BYTES = 512 * 1024;

@@ -9,7 +9,7 @@ import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
 import { type CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { epochTag, PENDING_PREFIX, RESYNC_SK } from './keys.ts';
-import { getItem, getMeta, isConditionalCheckFailed, queryPrefix } from './store.ts';
+import { getItem, getMeta, isConditionalCheckFailed, queryPrefix } from './persistence.ts';
 
 export interface ResyncItem {
   readonly deviceId: string;

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '#agent/agent.ts';
 import { parseAgentConfig } from '#agent/config.ts';
 import { silentLogger } from '#agent/logger.ts';
-import { simulatedHost } from '#agent/simulated-host.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { CommandResultSchema, HeartbeatSchema } from '#protocol/messages.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-device-1';

@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { simulatedInventoryModule } from '#agent/inventory/index.ts';
 import type { InventoryModule } from '#agent/inventory/module.ts';
-import { type SimulatedFleet, startSimulatedFleet } from '#agent/simulator.ts';
 import { peekMessages } from '#cli/dlq.ts';
 import { REPO_ROOT } from '#local/cloud.ts';
 import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
+import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
 import { buckets, queues } from '#wiring/resources.ts';
 import { type GroupProcess, spawnGroup } from '../support/process-group.ts';
 

@@ -4,8 +4,8 @@
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedFleet } from '#agent/simulator.ts';
 import { issueDeviceCert } from '#local/dev-ca.ts';
+import { startSimulatedFleet } from '#simulator/fleet.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';

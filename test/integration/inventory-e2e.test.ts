@@ -8,11 +8,11 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
 import { buildReport, MemorySequenceStore, type ReportBaseline } from '#agent/inventory/index.ts';
 import { encodeFramed, encodeJson } from '#protocol/encoding.ts';
 import { CommandSchema, type Heartbeat } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
+import { createRng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 

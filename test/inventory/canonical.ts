@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { shardSk } from '#lambdas/inventory/keys.ts';
+import { getItem, getMeta, type ShardItem } from '#lambdas/inventory/persistence.ts';
 import { readState } from '#lambdas/inventory/read.ts';
 import {
   buildShards,
@@ -15,7 +16,6 @@ import {
   sectionLayout,
   slotOf,
 } from '#lambdas/inventory/shards.ts';
-import { getItem, getMeta, type ShardItem } from '#lambdas/inventory/store.ts';
 
 export async function expectCanonicalCut(deps: InventoryDeps, deviceId: string): Promise<void> {
   const meta = await getMeta(deps, deviceId);

@@ -3,11 +3,11 @@
  * churn a device sees between reports, plus report/frame builders. Deterministic (seeded).
  */
 
-import { createRng } from '#agent/inventory/collectors/simulated/rng.ts';
 import { Codec, encodeFramed } from '#protocol/encoding.ts';
 import type { DiffReport, FullReport, JsonObject, SectionName } from '#protocol/inventory.ts';
 import { createMergePatch } from '#protocol/merge-patch.ts';
 import { topics } from '#protocol/topics.ts';
+import { createRng } from '#simulator/rng.ts';
 import { buildRuleEvent, type RuleEvent } from '#wiring/rule-event.ts';
 
 export type DeviceState = Partial<Record<SectionName, JsonObject>>;

@@ -1,11 +1,11 @@
 /**
- * Applying a diff to only the shards it reaches (lambdas/inventory/local.ts) must give exactly what
+ * Applying a diff to only the shards it reaches (lambdas/inventory/partial-apply.ts) must give exactly what
  * merging the whole section and re-cutting it gives: the same shard bytes, the same layout, the same
  * change summary — or decline, and the caller re-cuts the whole section.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyLocal, localTargets } from '#lambdas/inventory/local.ts';
+import { applyLocal, localTargets } from '#lambdas/inventory/partial-apply.ts';
 import {
   buildShards,
   chooseShardCount,

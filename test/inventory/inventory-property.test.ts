@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getInventory } from '#lambdas/inventory/api.ts';
 import { ingestReport } from '#lambdas/inventory/apply.ts';
 import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
+import { getInventory } from '#lambdas/inventory/read-model.ts';
 import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
 import { type JsonObject, type Report, SECTION_NAMES } from '#protocol/inventory.ts';
 import { ResyncCommandSchema } from '#protocol/messages.ts';

@@ -1,8 +1,8 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { measureWholeItemRewrite } from '#bench/whole-item-cost.ts';
 import { BadRequestError, NotFoundError, ProtocolError } from '#lambdas/commons/errors.ts';
-import { getInventory, listInventoryChanges } from '#lambdas/inventory/api.ts';
 import {
   ABANDONED_SLOT_MS,
   claimChange,
@@ -12,10 +12,10 @@ import {
 } from '#lambdas/inventory/apply.ts';
 import { CapacityMeter, type InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { archiveKey } from '#lambdas/inventory/keys.ts';
-import { measureWholeItemRewrite } from '#lambdas/inventory/measure.ts';
+import { getMeta, type MetaItem, queryPrefix, readArchivedReport } from '#lambdas/inventory/persistence.ts';
+import { getInventory, listInventoryChanges } from '#lambdas/inventory/read-model.ts';
 import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
 import { decodeManifest, encodeManifest } from '#lambdas/inventory/shards.ts';
-import { getMeta, type MetaItem, queryPrefix, readArchivedReport } from '#lambdas/inventory/store.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { expectCanonicalCut } from './canonical.ts';

@@ -1,6 +1,6 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getInventory } from '#lambdas/inventory/api.ts';
+import { getInventory } from '#lambdas/inventory/read-model.ts';
 import { Codec, encodeFramed, MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
 import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';

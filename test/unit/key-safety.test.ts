@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compact, keyedBy } from '#agent/inventory/collectors/compact.ts';
 import { parseRpmQuery } from '#agent/inventory/collectors/installed-software.ts';
 import { buildReport, MemorySequenceStore } from '#agent/inventory/index.ts';
-import { applyLocal, localTargets } from '#lambdas/inventory/local.ts';
+import { applyLocal, localTargets } from '#lambdas/inventory/partial-apply.ts';
 import {
   assembleEntries,
   buildShards,

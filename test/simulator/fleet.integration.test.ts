@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedFleet } from '#agent/simulator.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
 import { parseBasicIngest, parseDeviceTopic } from '#protocol/topics.ts';
-import { startTestBroker, type TestBroker } from './tls-broker.ts';
+import { startSimulatedFleet } from '#simulator/fleet.ts';
+import { startTestBroker, type TestBroker } from '../agent/tls-broker.ts';
 
 describe('simulated fleet', () => {
   let dir: string;

@@ -1,6 +1,7 @@
 /** The inventory module over a simulated host, for the fleet simulator's `modules` option. */
-import { createRng, hashString, SimulatedHost, type SimulatedHostOptions } from './collectors/simulated.ts';
-import { InventoryModule, type InventoryModuleOptions } from './module.ts';
+
+import { InventoryModule, type InventoryModuleOptions } from '#agent/inventory/module.ts';
+import { createRng, hashString, SimulatedHost, type SimulatedHostOptions } from './generated-host.ts';
 
 export interface SimulatedInventoryOptions extends SimulatedHostOptions {
   /** Simulated agents collect faster than real ones. @default 60 s */

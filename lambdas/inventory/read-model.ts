@@ -11,8 +11,8 @@ import { type JsonObject, SECTION_NAMES, type SectionName } from '#protocol/inve
 import { isDeviceId } from '#protocol/topics.ts';
 import type { InventoryDeps } from './deps.ts';
 import { archiveKey, CHANGE_PREFIX, CHANGE_SK_PATTERN } from './keys.ts';
+import { type ChangeItem, getMeta, StaleReadError } from './persistence.ts';
 import { readState } from './read.ts';
-import { type ChangeItem, getMeta, StaleReadError } from './store.ts';
 import type { SectionChange } from './summary.ts';
 
 export interface InventoryView {

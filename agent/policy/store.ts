@@ -5,8 +5,8 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type PolicyDocument, PolicyDocumentSchema } from '#protocol/messages.ts';
-import { errorMessage } from './logger.ts';
-import type { AgentLogger } from './module.ts';
+import { errorMessage } from '../logger.ts';
+import type { AgentLogger } from '../module.ts';
 
 export const DEFAULT_POLICY: PolicyDocument = PolicyDocumentSchema.parse({ version: 0 });
 

@@ -4,9 +4,9 @@
  * (IngestResult.writeUnits).
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { getInventory } from './api.ts';
-import type { InventoryDeps } from './deps.ts';
-import { WHOLE_STATE_SCRATCH_SK } from './keys.ts';
+import type { InventoryDeps } from '#lambdas/inventory/deps.ts';
+import { WHOLE_STATE_SCRATCH_SK } from '#lambdas/inventory/keys.ts';
+import { getInventory } from '#lambdas/inventory/read-model.ts';
 
 export interface WholeItemCost {
   /** Write units DynamoDB billed for one PutItem of the whole state as one item. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, SimulatedHost } from '#agent/inventory/collectors/simulated.ts';
 import { JsonObjectSchema, SECTION_NAMES } from '#protocol/inventory.ts';
 import { withoutNulls } from '#protocol/merge-patch.ts';
+import { createRng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
 
 const rawSize = (host: SimulatedHost) => Buffer.byteLength(JSON.stringify(host.sections()));
 

@@ -1,3 +1,4 @@
+import { hashString, type Rng } from '../../rng.ts';
 import {
   LINUX_HARDWARE,
   LINUX_PACKAGE_SERVICES,
@@ -24,7 +25,6 @@ import {
   nic,
   type Subnet,
 } from './common.ts';
-import { hashString, type Rng } from './rng.ts';
 
 export const ARCH_ALL =
   /^(python3-|fonts-|tzdata|ca-certificates|locales|manpages|debconf|adduser|ucf|netbase|publicsuffix|pci\.ids|distro-info-data|.*-common$|.*-data$|.*-doc$|.*-l10n$|keyboard-configuration|console-setup|lsb-base|lsb-release|media-types|perl-modules|sensible-utils|gettext-base|init-system-helpers|software-properties-common|vim-runtime|ubuntu-keyring)/;

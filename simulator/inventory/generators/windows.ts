@@ -1,3 +1,4 @@
+import type { Rng } from '../../rng.ts';
 import {
   FIRST_NAMES,
   INTEL_CPUS,
@@ -28,7 +29,6 @@ import {
   type Subnet,
   slug,
 } from './common.ts';
-import type { Rng } from './rng.ts';
 
 export function buildWindows(rng: Rng, hostname: string, subnet: Subnet, now: number) {
   const [manufacturer, model, chassisType, biosVendor, biosVersion] = rng.pick(WINDOWS_MODELS).split('|') as [

@@ -3,9 +3,11 @@
  * seed (same seed, same host), about 75 KB of raw JSON, and `step(rng)` that applies one interval's
  * worth of realistic churn (updates, installs, removals, services, sessions, DHCP, reboots).
  */
+
+import type { InventorySections, SectionCollector } from '#agent/inventory/sections.ts';
 import type { JsonObject } from '#protocol/inventory.ts';
-import type { InventorySections, SectionCollector } from '../sections.ts';
-import { LINUX_PACKAGE_SERVICES } from './simulated/catalog-linux.ts';
+import { createRng, type Rng } from '../rng.ts';
+import { LINUX_PACKAGE_SERVICES } from './generators/catalog-linux.ts';
 import {
   addService,
   bumpVersion,
@@ -17,13 +19,12 @@ import {
   linkLocal,
   type SimulatedPlatform,
   siteSubnet,
-} from './simulated/common.ts';
-import { buildLinux, linuxPackage } from './simulated/linux.ts';
-import { createRng, type Rng } from './simulated/rng.ts';
-import { appService, buildWindows, windowsApp } from './simulated/windows.ts';
+} from './generators/common.ts';
+import { buildLinux, linuxPackage } from './generators/linux.ts';
+import { appService, buildWindows, windowsApp } from './generators/windows.ts';
 
-export type { SimulatedPlatform } from './simulated/common.ts';
-export { createRng, hashString, type Rng } from './simulated/rng.ts';
+export { createRng, hashString, type Rng } from '../rng.ts';
+export type { SimulatedPlatform } from './generators/common.ts';
 
 export interface SimulatedHostOptions {
   /** @default 70% windows, 30% linux, drawn from the seed */

@@ -3,9 +3,9 @@
  * interactive sessions that occasionally change state, so dashboards have something to show.
  */
 
-import { createRng } from '#agent/inventory/collectors/simulated/rng.ts';
+import type { HostProbe, Platform } from '#agent/host.ts';
 import type { UserSession } from '#protocol/messages.ts';
-import type { HostProbe, Platform } from './host.ts';
+import { createRng } from './rng.ts';
 
 /** Seeded uniform [0, 1) source: same seed, same values (one PRNG for the whole simulator). */
 export function seededRandom(seed: number): () => number {

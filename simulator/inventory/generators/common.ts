@@ -1,5 +1,5 @@
 /** Helpers and units shared by the simulated Windows and Linux hosts. */
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../rng.ts';
 
 export type SimulatedPlatform = 'windows' | 'linux';
 

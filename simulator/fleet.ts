@@ -5,13 +5,13 @@
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent } from './agent.ts';
-import { parseAgentConfig } from './config.ts';
-import type { HostProbe } from './host.ts';
-import { createLogger, errorMessage } from './logger.ts';
-import type { AgentModule } from './module.ts';
-import { Semaphore } from './semaphore.ts';
-import { simulatedHost } from './simulated-host.ts';
+import { Agent } from '#agent/agent.ts';
+import { parseAgentConfig } from '#agent/config.ts';
+import type { HostProbe } from '#agent/host.ts';
+import { createLogger, errorMessage } from '#agent/logger.ts';
+import type { AgentModule } from '#agent/module.ts';
+import { Semaphore } from '#agent/semaphore.ts';
+import { simulatedHost } from './host-probe.ts';
 
 /** A device's X.509 identity, PEM-encoded. */
 export interface DeviceIdentity {

@@ -1,0 +1,100 @@
+/**
+ * The policy feature: keeps the policy the agent runs (policy/store.ts), answers `policy-changed`
+ * by asking the cloud for the new document, applies `policy` commands, and reports the running
+ * version in every heartbeat. Built into the Agent (AgentContext.policy() reads it) and started
+ * before the other modules, which read the policy when they start.
+ */
+import { encodeJson } from '#protocol/encoding.ts';
+import {
+  type Command,
+  type CommandResult,
+  CommandResultSchema,
+  type Heartbeat,
+  type PolicyDocument,
+  PolicyRequestSchema,
+} from '#protocol/messages.ts';
+import { topics } from '#protocol/topics.ts';
+import type { AgentContext, AgentModule } from '../module.ts';
+import { PolicyStore } from './store.ts';
+
+export interface PolicyModuleOptions {
+  /** Called after a new policy is applied (the agent re-arms its heartbeat timer). */
+  readonly onApplied?: (policy: PolicyDocument) => void;
+}
+
+export class PolicyModule implements AgentModule {
+  readonly name = 'policy';
+  private context: AgentContext | undefined;
+  private store: PolicyStore | undefined;
+
+  constructor(private readonly options: PolicyModuleOptions = {}) {}
+
+  async start(context: AgentContext): Promise<void> {
+    this.context = context;
+    this.store = await PolicyStore.load(context.dataDir, context.logger);
+    context.onCommand('policy-changed', (command) => this.onPolicyChanged(command));
+    context.onCommand('policy', (command) => this.onPolicy(command));
+  }
+
+  async stop(): Promise<void> {}
+
+  /** The running policy; undefined before start. */
+  current(): PolicyDocument | undefined {
+    return this.store?.current();
+  }
+
+  heartbeatFields(): Partial<Heartbeat> {
+    const policy = this.current();
+    return policy === undefined ? {} : { policyVersion: policy.version };
+  }
+
+  private started(): { context: AgentContext; store: PolicyStore } {
+    const { context, store } = this;
+    if (context === undefined || store === undefined) throw new Error('policy module not started');
+    return { context, store };
+  }
+
+  private publishResult(context: AgentContext, result: CommandResult): Promise<void> {
+    return context.publish(
+      topics.commandResult(context.deviceId),
+      encodeJson(CommandResultSchema.parse(result)),
+    );
+  }
+
+  private async onPolicyChanged(command: Extract<Command, { type: 'policy-changed' }>): Promise<void> {
+    const { context, store } = this.started();
+    const current = store.current().version;
+    if (command.version <= current) {
+      await this.publishResult(context, {
+        commandId: command.commandId,
+        status: 'succeeded',
+        at: Date.now(),
+        detail: { policyVersion: current },
+      });
+      return;
+    }
+    const request = PolicyRequestSchema.parse({ currentVersion: current });
+    await context.publish(topics.policyRequest(context.deviceId), encodeJson(request));
+  }
+
+  private async onPolicy(command: Extract<Command, { type: 'policy' }>): Promise<void> {
+    const { context, store } = this.started();
+    const outcome = await store.apply(command.policy);
+    const running = store.current();
+    if (outcome === 'applied') {
+      this.options.onApplied?.(running);
+      context.logger.info('policy applied', { policyVersion: running.version });
+    }
+    await this.publishResult(context, {
+      commandId: command.commandId,
+      status: 'succeeded',
+      at: Date.now(),
+      detail: {
+        policyVersion: running.version,
+        ...(outcome === 'older'
+          ? { note: `ignored version ${command.policy.version}: older than the running one` }
+          : {}),
+      },
+    });
+  }
+}

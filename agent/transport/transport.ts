@@ -1,0 +1,54 @@
+/**
+ * The seam between the connection lifecycle and how bytes reach the endpoint. One file per way
+ * (direct TLS, TLS on 443 with ALPN, HTTP CONNECT proxy), all behind this interface, picked in
+ * one place (index.ts): like MQTT.js `src/lib/connect/`, a new way in is a new file, not an edit
+ * to the connection.
+ */
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { Connectivity } from '#protocol/messages.ts';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The device's X.509 identity, PEM-encoded. */
+export interface TlsIdentity {
+  readonly cert: string;
+  readonly key: string;
+  /** Absent: Node's bundled trust store (which holds Amazon Root CA 1). */
+  readonly ca?: string;
+}
+
+/** An HTTP CONNECT proxy the connection is tunnelled through. */
+export interface ProxySettings {
+  /** http://host[:port] of the proxy; never holds credentials (it is reported in heartbeats). */
+  readonly url: string;
+  /** Sent as `Proxy-Authorization: Basic …` when the proxy asks for it. */
+  readonly credentials?: { readonly user: string; readonly password: string };
+  /** Bound on TCP to the proxy + CONNECT + its `200`, before TLS to the endpoint starts. */
+  readonly connectTimeoutMs: number;
+}
+
+/** What a transport needs to know: where to go, as whom, and through what. */
+export interface TransportTarget {
+  readonly endpoint: Endpoint;
+  readonly identity: TlsIdentity;
+  /** Absent: straight to the endpoint. */
+  readonly proxy?: ProxySettings;
+}
+
+export interface Transport {
+  /** How the heartbeat names the way the device is connected. */
+  readonly kind: Connectivity['transport'];
+  readonly endpoint: Endpoint;
+  /** The proxy URL the connection goes through (no credentials), or null when direct. */
+  readonly proxy: string | null;
+  /** The mqtt.js options that carry this transport (TLS identity, ALPN, ...). */
+  clientOptions(): IClientOptions;
+  /**
+   * Creates an mqtt.js client over this transport from complete client options (these plus the
+   * MQTT session settings). Throws when the transport cannot be used at all.
+   */
+  createClient(options: IClientOptions): MqttClient;
+}

@@ -1,0 +1,118 @@
+/**
+ * Modules contribute heartbeat fields; the published heartbeat carries them, and a module whose
+ * contribution throws costs only its own fields.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '#agent/agent.ts';
+import { parseAgentConfig } from '#agent/config.ts';
+import type { AgentLogger, AgentModule } from '#agent/module.ts';
+import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { decodeJson, encodeJson } from '#protocol/encoding.ts';
+import { CommandResultSchema, type Heartbeat, HeartbeatSchema } from '#protocol/messages.ts';
+import { basicIngestTopic, topics } from '#protocol/topics.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
+import { startTestBroker, type TestBroker } from './tls-broker.ts';
+
+const DEVICE = 'it-device-fields';
+
+function recordingLogger() {
+  const warnings: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+  const logger: AgentLogger = {
+    debug() {},
+    info() {},
+    warn: (msg, fields) => warnings.push({ msg, ...(fields === undefined ? {} : { fields }) }),
+    error() {},
+  };
+  return { logger, warnings };
+}
+
+const fieldsModule = (name: string, heartbeatFields: () => Partial<Heartbeat>): AgentModule => ({
+  name,
+  start: async () => undefined,
+  stop: async () => undefined,
+  heartbeatFields,
+});
+
+describe('heartbeat fields contributed by modules, against a real broker', () => {
+  let dir: string;
+  let broker: TestBroker;
+  let agent: Agent;
+  const { logger, warnings } = recordingLogger();
+  const heartbeatTopic = basicIngestTopic(topics.heartbeat(DEVICE));
+  const nextHeartbeat = async () =>
+    HeartbeatSchema.parse(decodeJson((await broker.nextPublish(heartbeatTopic)).payload as Buffer));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleetpulse-fields-it-'));
+    const ca = await ensureDevCa(join(dir, 'ca'));
+    broker = await startTestBroker(ca);
+    const device = await issueDeviceCert(ca, DEVICE);
+    await writeFile(join(dir, 'cert.pem'), device.certPem);
+    await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
+    const config = parseAgentConfig(
+      {
+        deviceId: DEVICE,
+        region: 'local',
+        endpoint: '127.0.0.1',
+        port: broker.port,
+        certPath: 'cert.pem',
+        keyPath: 'key.pem',
+        caPath: 'ca/ca.pem',
+        dataDir: 'data',
+        logLevel: 'silent',
+      },
+      dir,
+    );
+    agent = new Agent({
+      config,
+      logger,
+      host: simulatedHost(DEVICE, 3),
+      modules: [
+        fieldsModule('counter', () => ({ reportSeq: 42, reportEpoch: 'epoch-42' })),
+        fieldsModule('broken', () => {
+          throw new Error('sensor unplugged');
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await broker?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('publishes what a module contributes, and leaves out only the module that throws', async () => {
+    const heartbeat = nextHeartbeat();
+
+    await agent.start();
+
+    expect(await heartbeat).toMatchObject({ reportSeq: 42, reportEpoch: 'epoch-42', policyVersion: 0 });
+    expect(warnings).toContainEqual({
+      msg: 'heartbeat fields of a module left out: it threw',
+      fields: { module: 'broken', error: 'sensor unplugged' },
+    });
+  });
+
+  it('reports the version the policy module applied in the next heartbeat', async () => {
+    const applied = new Promise<void>((resolve) =>
+      broker.aedes.on('publish', (packet, client) => {
+        if (client === null || packet.topic !== topics.commandResult(DEVICE)) return;
+        if (CommandResultSchema.parse(decodeJson(packet.payload as Buffer)).status === 'succeeded') resolve();
+      }),
+    );
+    await broker.publish(
+      topics.command(DEVICE),
+      encodeJson({ type: 'policy', commandId: 'p-7', issuedAt: Date.now(), policy: { version: 7 } }),
+    );
+    await applied;
+
+    const heartbeat = nextHeartbeat();
+    await agent.sendHeartbeat();
+
+    expect((await heartbeat).policyVersion).toBe(7);
+  });
+});

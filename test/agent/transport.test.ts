@@ -1,0 +1,173 @@
+import type { IClientOptions } from 'mqtt';
+import { describe, expect, it, vi } from 'vitest';
+import { Connection, type ConnectionOptions } from '#agent/connection.ts';
+import { silentLogger } from '#agent/logger.ts';
+import {
+  AWS_IOT_ALPN,
+  type ProxySettings,
+  ProxyTransportNotImplementedError,
+  proxySettingsOf,
+  selectTransport,
+} from '#agent/transport/index.ts';
+
+const identity = { cert: 'CERT', key: 'KEY', ca: 'CA' };
+const proxy: ProxySettings = {
+  url: 'http://proxy.corp:3128',
+  credentials: { user: 'svc', password: 'secret' },
+  connectTimeoutMs: 5_000,
+};
+
+describe('transport selection', () => {
+  it('goes straight to 8883 over TLS with the device certificate and no ALPN', () => {
+    const transport = selectTransport({ endpoint: { host: 'iot.example', port: 8883 }, identity });
+
+    expect(transport.kind).toBe('mqtts');
+    expect(transport.proxy).toBeNull();
+    expect(transport.clientOptions()).toEqual({
+      protocol: 'mqtts',
+      host: 'iot.example',
+      port: 8883,
+      cert: 'CERT',
+      key: 'KEY',
+      ca: 'CA',
+      rejectUnauthorized: true,
+    });
+  });
+
+  it('asks for ALPN x-amzn-mqtt-ca on 443', () => {
+    const transport = selectTransport({ endpoint: { host: 'iot.example', port: 443 }, identity });
+
+    expect(transport.kind).toBe('mqtts-alpn-443');
+    expect(transport.clientOptions()).toMatchObject({ port: 443, ALPNProtocols: [AWS_IOT_ALPN] });
+  });
+
+  it('leaves the trust store to Node when no CA is given', () => {
+    const transport = selectTransport({
+      endpoint: { host: 'iot.example', port: 8883 },
+      identity: { cert: 'CERT', key: 'KEY' },
+    });
+
+    expect(transport.clientOptions()).not.toHaveProperty('ca');
+  });
+
+  it.each([
+    [8883, 'mqtts', undefined],
+    [443, 'mqtts-alpn-443', [AWS_IOT_ALPN]],
+  ] as const)(
+    'tunnels the TLS transport of port %i through a proxy, reporting the proxy URL',
+    (port, kind, alpn) => {
+      const transport = selectTransport({ endpoint: { host: 'iot.example', port }, identity, proxy });
+
+      expect(transport.kind).toBe(kind);
+      expect(transport.proxy).toBe('http://proxy.corp:3128');
+      expect(transport.clientOptions().ALPNProtocols).toEqual(alpn);
+    },
+  );
+
+  it('says plainly that the proxy transport is not implemented yet', () => {
+    const transport = selectTransport({ endpoint: { host: 'iot.example', port: 8883 }, identity, proxy });
+
+    expect(() => transport.createClient(transport.clientOptions())).toThrow(
+      ProxyTransportNotImplementedError,
+    );
+  });
+});
+
+describe('proxy settings from agent.json', () => {
+  it('decodes the base64 password and keeps the timeout', () => {
+    const settings = proxySettingsOf(
+      { url: 'http://proxy:8080', user: 'svc', passwordB64: Buffer.from('pä55').toString('base64') },
+      7_000,
+    );
+
+    expect(settings).toEqual({
+      url: 'http://proxy:8080',
+      credentials: { user: 'svc', password: 'pä55' },
+      connectTimeoutMs: 7_000,
+    });
+  });
+
+  it('sends no credentials when the proxy has no user', () => {
+    expect(proxySettingsOf({ url: 'http://proxy:8080' }, 7_000)).toEqual({
+      url: 'http://proxy:8080',
+      connectTimeoutMs: 7_000,
+    });
+  });
+});
+
+describe('the connection picks its transport', () => {
+  function connectionTo(port: number, overrides: Partial<ConnectionOptions> = {}) {
+    return new Connection({
+      clientId: 'dev-1',
+      endpoint: { host: 'iot.example', port },
+      identity,
+      commandTopic: 'cmd/fleet/dev-1',
+      keepaliveSec: 60,
+      connectTimeoutMs: 5_000,
+      subscribeTimeoutMs: 5_000,
+      publishTimeoutMs: 5_000,
+      disconnectTimeoutMs: 1_000,
+      backoff: { baseMs: 60_000, maxMs: 60_000, jitter: 0 },
+      logger: silentLogger,
+      ...overrides,
+    });
+  }
+
+  it('hands mqtt.js the options of the transport the port calls for', async () => {
+    const seen: IClientOptions[] = [];
+    const connection = connectionTo(443, {
+      createClient: (options) => {
+        seen.push(options);
+        throw new Error('stop here');
+      },
+    });
+
+    connection.start();
+    await connection.stop();
+
+    expect(connection.transport.kind).toBe('mqtts-alpn-443');
+    expect(seen[0]).toMatchObject({
+      port: 443,
+      ALPNProtocols: [AWS_IOT_ALPN],
+      clientId: 'dev-1',
+      clean: false,
+    });
+  });
+
+  it('reports a transport that cannot be used as a failed attempt, not a crash', async () => {
+    const connection = connectionTo(8883, { proxy });
+    const failures: string[] = [];
+    connection.on('failed', (e) => failures.push(e.failure.reason));
+
+    connection.start();
+    await connection.stop();
+
+    expect(connection.transport.proxy).toBe('http://proxy.corp:3128');
+    expect(failures).toEqual([
+      expect.stringContaining('HTTP CONNECT proxy http://proxy.corp:3128 is not implemented yet'),
+    ]);
+  });
+
+  it('retries after the backoff, like any failed attempt', async () => {
+    vi.useFakeTimers();
+    try {
+      let attempts = 0;
+      const connection = connectionTo(8883, {
+        createClient: () => {
+          attempts += 1;
+          throw new Error('refused');
+        },
+      });
+      connection.on('failed', () => undefined);
+
+      connection.start();
+      expect(connection.state).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(60_000);
+
+      expect(attempts).toBe(2);
+      await connection.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
