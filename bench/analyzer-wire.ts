@@ -5,12 +5,12 @@
  * the same batch as row JSON (the shape of the reference product's file) raw and gzipped.
  */
 import { gzipSync } from 'node:zlib';
-import { hashString } from '#agent/inventory/collectors/simulated.ts';
 import type { AnalyzerSample } from '#protocol/analyzer.ts';
 import { encodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
 import { topics } from '#protocol/topics.ts';
 import { SimulatedSession } from '#simulator/analyzer/session.ts';
+import { hashString } from '#simulator/rng.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
 import { table } from './table.ts';
 

@@ -5,7 +5,7 @@
  * foreground, joins calls (bursts of CPU and network). Deterministic for a seed.
  */
 import type { AnalyzerSample, AppSample, SessionState } from '#protocol/analyzer.ts';
-import { createRng, type Rng } from '../../agent/inventory/collectors/simulated/rng.ts';
+import { createRng, type Rng } from '../rng.ts';
 import { type CatalogueApp, LINUX_APPS, LINUX_BASE, WINDOWS_APPS, WINDOWS_BASE } from './catalogue.ts';
 
 export interface SimulatedSessionOptions {

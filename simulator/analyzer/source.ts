@@ -4,7 +4,7 @@
  */
 import type { AnalyzedSession, AnalyzerSource } from '#agent/analyzer/runtime.ts';
 import type { AnalyzerSample } from '#protocol/analyzer.ts';
-import { createRng, type Rng } from '../../agent/inventory/collectors/simulated/rng.ts';
+import { createRng, type Rng } from '../rng.ts';
 import { SimulatedSession } from './session.ts';
 
 export interface SimulatedMachineOptions {
