@@ -54,8 +54,7 @@ export async function runAnalyzerAgentBench(options: AnalyzerAgentOptions): Prom
       },
       sequences: FileSessionSequences.inMemory(),
       logger: { debug() {}, info() {}, warn() {}, error() {} },
-      sampleIntervalSec: options.sampleIntervalSec,
-      uploadIntervalSec: options.uploadIntervalSec,
+      intervals: () => options,
       now: () => clock,
     });
     await runtime.tick(); // primes the counters and the process table

@@ -40,11 +40,16 @@ export interface AnalyzerRuntimeOptions {
   readonly publish: (sessionId: string, frame: Buffer) => Promise<void>;
   readonly sequences: SessionSequences;
   readonly logger: AgentLogger;
-  readonly sampleIntervalSec: number;
-  readonly uploadIntervalSec: number;
+  /** Read every round: a policy change applies from the next batch on. */
+  readonly intervals: () => AnalyzerIntervals;
   /** @default { baseMs: 5 s, maxMs: 5 min, jitter: 0.2 } */
   readonly restartBackoff?: BackoffOptions;
   readonly now?: () => number;
+}
+
+export interface AnalyzerIntervals {
+  readonly sampleIntervalSec: number;
+  readonly uploadIntervalSec: number;
 }
 
 /** What the heartbeat reports about the analyzers. */
@@ -60,6 +65,8 @@ export interface AnalyzerStatus {
 class SessionAnalyzer {
   private samples: AnalyzerSample[] = [];
   private startedAt: number | undefined;
+  /** The sample interval of the held samples: a batch has one. */
+  private intervalSec: number | undefined;
 
   constructor(
     readonly session: AnalyzedSession,
@@ -67,7 +74,10 @@ class SessionAnalyzer {
   ) {}
 
   async add(sample: AnalyzerSample, now: number): Promise<void> {
-    const { sampleIntervalSec, uploadIntervalSec } = this.options;
+    const { sampleIntervalSec, uploadIntervalSec } = this.options.intervals();
+    if (this.intervalSec !== undefined && this.intervalSec !== sampleIntervalSec)
+      await this.flush(false, now);
+    this.intervalSec = sampleIntervalSec;
     this.samples.push(sample);
     // The batch's window opened one interval before its first sample ended.
     this.startedAt ??= now - sampleIntervalSec * 1000;
@@ -81,12 +91,13 @@ class SessionAnalyzer {
       sessionId: this.session.id,
       user: this.session.user,
       seq: this.options.sequences.next(this.session.id, now),
-      intervalSec: this.options.sampleIntervalSec,
+      intervalSec: this.intervalSec ?? this.options.intervals().sampleIntervalSec,
       final,
       samples: this.samples,
     };
     this.samples = [];
     this.startedAt = undefined;
+    this.intervalSec = undefined;
     await this.options.publish(this.session.id, encodeFramed(encodeAnalyzerBatch(batch)));
   }
 }
@@ -97,6 +108,7 @@ export class AnalyzerRuntime {
   private readonly analyzers = new Map<string, SessionAnalyzer>();
   /** Sessions whose analyzer failed: when it may start again, and how many times it failed. */
   private readonly failed = new Map<string, { retryAt: number; failures: number }>();
+  private current: readonly AnalyzedSession[] = [];
   private restarts = 0;
   private lastError: string | undefined;
   private noSource = false;
@@ -115,6 +127,11 @@ export class AnalyzerRuntime {
     };
   }
 
+  /** The sessions of the last round. */
+  sessions(): readonly AnalyzedSession[] {
+    return this.current;
+  }
+
   /** One sampling round. Never throws: failures are contained per session and logged. */
   async tick(): Promise<void> {
     const at = this.now();
@@ -129,6 +146,7 @@ export class AnalyzerRuntime {
         return;
       }
       this.noSource = false;
+      this.current = sessions;
       samples = await this.options.source.sample(sessions, at);
     } catch (err) {
       this.recordFailure('sampling', err);

@@ -52,8 +52,7 @@ function harness(options: { failFor?: Set<string> } = {}) {
     source,
     sequences: FileSessionSequences.inMemory(),
     logger,
-    sampleIntervalSec: 15,
-    uploadIntervalSec: 60,
+    intervals: () => ({ sampleIntervalSec: 15, uploadIntervalSec: 60 }),
     restartBackoff: { baseMs: 30_000, maxMs: 30_000, jitter: 0 },
     now: () => clock,
     publish: async (sessionId, frame) => {
