@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, ProxySchema } from '#protocol/messages.ts';
 import { agentDefaults } from './defaults.ts';
 import { LOG_LEVELS } from './logger.ts';

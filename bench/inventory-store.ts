@@ -120,7 +120,7 @@ const ENVIRONMENT_NOTE =
 
 type Domain = {
   ingestReport: typeof import('#lambdas/inventory/apply.ts').ingestReport;
-  inventoryDeps: typeof import('#lambdas/inventory/clients.ts').inventoryDeps;
+  inventoryDeps: () => InventoryDeps;
   measureWholeItemRewrite: typeof import('#lambdas/inventory/measure.ts').measureWholeItemRewrite;
   getInventory: typeof import('#lambdas/inventory/api.ts').getInventory;
   getMeta: typeof import('#lambdas/inventory/store.ts').getMeta;
@@ -128,24 +128,25 @@ type Domain = {
 };
 
 async function loadDomain(): Promise<Domain> {
-  const [apply, clients, measure, api, store, commons] = await Promise.all([
+  const [apply, clients, measure, api, store, dynamodb, s3, iotData] = await Promise.all([
     import('#lambdas/inventory/apply.ts'),
     import('#lambdas/inventory/clients.ts'),
     import('#lambdas/inventory/measure.ts'),
     import('#lambdas/inventory/api.ts'),
     import('#lambdas/inventory/store.ts'),
-    import('#lambdas/commons/clients.ts'),
+    import('#lambdas/commons/aws/dynamodb.ts'),
+    import('#lambdas/commons/aws/s3.ts'),
+    import('#lambdas/commons/aws/iot-data.ts'),
   ]);
   return {
     ingestReport: apply.ingestReport,
-    inventoryDeps: clients.inventoryDeps,
+    inventoryDeps: () => clients.inventoryDeps({ archive: s3.s3, publish: iotData.publishToDevice }),
     measureWholeItemRewrite: measure.measureWholeItemRewrite,
     getInventory: api.getInventory,
     getMeta: store.getMeta,
     destroyClients: () => {
-      commons.dynamodb.destroy();
-      commons.sqs.destroy();
-      commons.s3.destroy();
+      dynamodb.dynamodb.destroy();
+      s3.s3.destroy();
     },
   };
 }

@@ -2,7 +2,7 @@
  * Analyzer batches: one analyzer per interactive user session samples every `sampleIntervalSec`
  * and uploads one framed (compressed) batch per `uploadIntervalSec` on dt/fleet/{id}/analyzer/{sessionId}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SessionIdSchema } from './messages.ts';
 
 const Pct = z.number().min(0).max(100);

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'fleetpulse';
 
@@ -23,4 +22,8 @@ const metricsLogger = {
 };
 
 export const metrics = new Metrics({ serviceName, namespace: 'FleetPulse', logger: metricsLogger });
-export const tracer = new Tracer({ serviceName });
+/*
+ * No Powertools Tracer: the X-Ray SDK under it (in maintenance since February 2026) added ~115 KB to
+ * every bundle and an async hook that made each `await` about ten times slower (bench/bundles.ts
+ * notes). Lambda's active tracing (lib/fleet-function.ts) still records every invocation.
+ */
