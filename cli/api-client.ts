@@ -1,4 +1,4 @@
-/** A small client of the operator API (bearer token, JSON), for fleetctl. */
+/** A small client of the operator API (bearer token, JSON), for fleetpulse. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(

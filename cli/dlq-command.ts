@@ -1,5 +1,5 @@
 /**
- * `fleetctl dlq list|replay`: where the queues and functions are (local cloud or AWS), and how the
+ * `fleetpulse dlq list|replay`: where the queues and functions are (local cloud or AWS), and how the
  * results print. The work itself is in dlq.ts.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -273,9 +273,9 @@ export function dlqCommand(): Command {
           'applied is harmless.',
           '',
           'Local: functions and queues come from the local cloud. AWS:',
-          '  fleetctl dlq replay --target aws --region eu-west-1 --queue-url <ingest-dlq-url> \\',
+          '  fleetpulse dlq replay --target aws --region eu-west-1 --queue-url <ingest-dlq-url> \\',
           '    --source heartbeat --function <heartbeat function name or ARN>',
-          '  fleetctl dlq replay --target aws --region eu-west-1 --queue reports \\',
+          '  fleetpulse dlq replay --target aws --region eu-west-1 --queue reports \\',
           '    --queue-url <reports-dlq-url> --to-queue-url <reports-queue-url>',
         ].join('\n'),
       ),

@@ -1,5 +1,5 @@
 /**
- * fleetctl: the operator's CLI. Registers devices (local cloud or AWS IoT), reads the fleet
+ * fleetpulse: the operator's CLI. Registers devices (local cloud or AWS IoT), reads the fleet
  * through the operator API, and inspects and replays dead letters.
  */
 import { resolve } from 'node:path';
@@ -71,7 +71,7 @@ function apiOptions(command: Command): Command {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('fleetctl')
+  const program = new Command('fleetpulse')
     .description('Operate a fleetpulse fleet: register devices, list them, inspect one, replay dead letters.')
     .version(AGENT_VERSION)
     .showHelpAfterError();
@@ -146,7 +146,7 @@ export function buildProgram(): Command {
           });
           console.log(`registered ${id} in ${region} (${device.config.endpoint}:8883)`);
         }
-        console.log(`run it with: npx fleet-agent run --config ${resolve(out, 'agent.json')}`);
+        console.log(`run it with: npx fleetpulse-agent run --config ${resolve(out, 'agent.json')}`);
       },
     );
 
@@ -205,7 +205,7 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    console.error(`fleetctl: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`fleetpulse: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   }
 }

@@ -16,11 +16,11 @@ interface CliRun {
   readonly stderr: string;
 }
 
-function fleetctl(args: readonly string[]): Promise<CliRun> {
+function fleetpulse(args: readonly string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'cli/fleetctl.ts'), ...args],
+      ['--import', 'tsx', join(REPO_ROOT, 'cli/fleetpulse.ts'), ...args],
       {
         cwd: REPO_ROOT,
         timeout: 30_000,
@@ -47,7 +47,7 @@ function fails(
   message: RegExp,
 ): Kind {
   return kind('cli', name, async (ctx) => {
-    const run = await fleetctl(await args(ctx));
+    const run = await fleetpulse(await args(ctx));
     expect(run.code, `exit code (stderr: ${run.stderr.slice(0, 300)})`).not.toBe(0);
     expect(run.stderr).toMatch(message);
     expect(run.stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
