@@ -77,12 +77,12 @@ export const cliKinds: Kind[] = [
   fails(
     'unreachable API endpoint',
     async () => ['devices', 'list', '--api-url', `http://127.0.0.1:${await closedPort()}`, '--token', 'x'],
-    /cannot reach the API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    /cannot reach the operator API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) — check --api-url/,
   ),
   fails(
     'no API configured and no local cloud',
     () => ['devices', 'list', '--local-cloud', '/nonexistent-fleetpulse'],
-    /no API given/,
+    /no operator API given and no local cloud found/,
   ),
   fails(
     'wrong token',
