@@ -3,7 +3,7 @@
  * the type, and report progress on command-result (acknowledged, then failed if the handler
  * throws; handlers report success themselves, with their own detail).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { decodeJson } from '#protocol/encoding.ts';
 import { type Command, type CommandResult, CommandSchema, type CommandType } from '#protocol/messages.ts';
 import { errorMessage } from './logger.ts';

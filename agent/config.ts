@@ -1,11 +1,11 @@
 /**
  * `agent.json`: where the agent connects, as whom, and where it keeps its state.
  * Relative paths are resolved against the folder holding agent.json, so a device folder written
- * by `fleetctl devices register` can be moved as a whole.
+ * by `fleetpulse devices register` can be moved as a whole.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema, ProxySchema } from '#protocol/messages.ts';
 import { agentDefaults } from './defaults.ts';
 import { LOG_LEVELS } from './logger.ts';

@@ -5,7 +5,7 @@ import type { SdkRawWorkerInput, SdkRawWorkerOutput } from './dynamodb-sdk-raw.t
 const input = workerData as SdkRawWorkerInput;
 // Before the client module loads: it builds its clients from the environment, as in a Lambda.
 Object.assign(process.env, input.env);
-const { ddb } = await import('#lambdas/commons/clients.ts');
+const { ddb } = await import('#lambdas/commons/aws/dynamodb.ts');
 const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
 
 const data = 'x'.repeat(input.itemBytes);

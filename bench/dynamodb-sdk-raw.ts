@@ -1,7 +1,7 @@
 /**
  * The request rate the handlers' own DynamoDB client can drive the emulator at, with no pipeline
  * around it: the same number of worker threads as the local cloud's handler pool, each importing
- * the handlers' client module (lambdas/commons/clients.ts, same SDK, same configuration, same
+ * the handlers' client module (lambdas/commons/aws/dynamodb.ts, same SDK, same configuration, same
  * environment) and sending conditional PutItem requests as fast as it can.
  *
  * This is the baseline the pipeline's efficiency is measured against. On one 2-core machine the
@@ -80,7 +80,7 @@ export async function runSdkRawBench(
     return {
       options,
       operation: 'PutItem',
-      client: 'DynamoDBDocumentClient of lambdas/commons/clients.ts',
+      client: 'DynamoDBDocumentClient of lambdas/commons/aws/dynamodb.ts',
       requests,
       requestsPerSec,
       cpuMsPerRequest: Math.round(cpuMsPerRequest * 100) / 100,

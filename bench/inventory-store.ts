@@ -138,7 +138,7 @@ const ENVIRONMENT_NOTE =
 
 type Domain = {
   ingestReport: typeof import('#lambdas/inventory/apply.ts').ingestReport;
-  inventoryDeps: typeof import('#lambdas/inventory/handler-deps.ts').inventoryDeps;
+  inventoryDeps: () => InventoryDeps;
   measureWholeItemRewrite: typeof import('#bench/whole-item-cost.ts').measureWholeItemRewrite;
   getInventory: typeof import('#lambdas/inventory/read-model.ts').getInventory;
   getMeta: typeof import('#lambdas/inventory/persistence.ts').getMeta;
@@ -146,24 +146,25 @@ type Domain = {
 };
 
 async function loadDomain(): Promise<Domain> {
-  const [apply, clients, measure, api, store, commons] = await Promise.all([
+  const [apply, clients, measure, api, store, dynamodb, s3, iotData] = await Promise.all([
     import('#lambdas/inventory/apply.ts'),
     import('#lambdas/inventory/handler-deps.ts'),
     import('#bench/whole-item-cost.ts'),
     import('#lambdas/inventory/read-model.ts'),
     import('#lambdas/inventory/persistence.ts'),
-    import('#lambdas/commons/clients.ts'),
+    import('#lambdas/commons/aws/dynamodb.ts'),
+    import('#lambdas/commons/aws/s3.ts'),
+    import('#lambdas/commons/aws/iot-data.ts'),
   ]);
   return {
     ingestReport: apply.ingestReport,
-    inventoryDeps: clients.inventoryDeps,
+    inventoryDeps: () => clients.inventoryDeps({ archive: s3.s3, publish: iotData.publishToDevice }),
     measureWholeItemRewrite: measure.measureWholeItemRewrite,
     getInventory: api.getInventory,
     getMeta: store.getMeta,
     destroyClients: () => {
-      commons.dynamodb.destroy();
-      commons.sqs.destroy();
-      commons.s3.destroy();
+      dynamodb.dynamodb.destroy();
+      s3.s3.destroy();
     },
   };
 }

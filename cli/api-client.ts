@@ -1,4 +1,6 @@
-/** A small client of the operator API (bearer token, JSON), for fleetctl. */
+/** A small client of the operator API (bearer token, JSON), for fleetpulse. */
+import type { InventoryChangesPage, InventoryView } from '#lambdas/inventory/read-model.ts';
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -12,7 +14,13 @@ export class ApiError extends Error {
 export interface ApiTarget {
   readonly apiUrl: string;
   readonly token: string;
+  /** What to check when the API cannot be reached: where this target's URL came from. */
+  readonly unreachableHint?: string;
 }
+
+/** For a URL read from the local cloud's endpoints.json: the usual cause is a cloud not running. */
+export const LOCAL_CLOUD_HINT = 'is `npm start` running?';
+export const GIVEN_URL_HINT = 'check --api-url (or FLEETPULSE_API_URL)';
 
 export type DeviceView = Record<string, unknown> & { deviceId: string };
 
@@ -31,9 +39,8 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
     // fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND, a timeout) is what helps.
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new Error(
-      `cannot reach the API at ${url.origin} (${why}): check --api-url, or start the local cloud (npm start)`,
-    );
+    const hint = target.unreachableHint ?? `${LOCAL_CLOUD_HINT} (or ${GIVEN_URL_HINT})`;
+    throw new Error(`cannot reach the operator API at ${url.origin} (${why}) — ${hint}`);
   }
   const text = await response.text();
   let body: unknown;
@@ -71,4 +78,32 @@ export async function listDevices(target: ApiTarget, filter: { status?: string }
 
 export async function getDevice(target: ApiTarget, deviceId: string): Promise<DeviceView> {
   return (await getJson(target, `devices/${encodeURIComponent(deviceId)}`)) as DeviceView;
+}
+
+export async function getInventory(
+  target: ApiTarget,
+  deviceId: string,
+  sections?: readonly string[],
+): Promise<InventoryView> {
+  const query =
+    sections && sections.length > 0 ? `?${new URLSearchParams({ sections: sections.join(',') })}` : '';
+  return (await getJson(
+    target,
+    `devices/${encodeURIComponent(deviceId)}/inventory${query}`,
+  )) as InventoryView;
+}
+
+export async function listInventoryChanges(
+  target: ApiTarget,
+  deviceId: string,
+  page: { limit?: number; cursor?: string },
+): Promise<InventoryChangesPage> {
+  const query = new URLSearchParams();
+  if (page.limit !== undefined) query.set('limit', String(page.limit));
+  if (page.cursor !== undefined) query.set('cursor', page.cursor);
+  const suffix = query.size > 0 ? `?${query}` : '';
+  return (await getJson(
+    target,
+    `devices/${encodeURIComponent(deviceId)}/inventory/changes${suffix}`,
+  )) as InventoryChangesPage;
 }

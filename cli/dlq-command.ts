@@ -1,5 +1,5 @@
 /**
- * `fleetctl dlq list|replay`: where the queues and functions are (local cloud or AWS), and how the
+ * `fleetpulse dlq list|replay`: where the queues and functions are (local cloud or AWS), and how the
  * results print. The work itself is in dlq.ts.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -19,7 +19,7 @@ import {
   type ReplayTarget,
   replayDeadLetters,
 } from './dlq.ts';
-import { ago, table, text } from './format.ts';
+import { table, text, timestamp } from './format.ts';
 import { findLocalCloudDir, type LocalEndpoints, readLocalEndpoints } from './local-cloud.ts';
 
 /** Region the local cloud runs in when its endpoints.json predates the `region` key. */
@@ -129,16 +129,13 @@ const positiveInt = (value: string): number => {
 const truncate = (s: string | undefined, width: number): string =>
   s === undefined ? '-' : s.length <= width ? s : `${s.slice(0, width - 1)}…`;
 
-const when = (epochMs: number | undefined): string =>
-  epochMs === undefined ? '-' : `${new Date(epochMs).toISOString().slice(0, 19)}Z (${ago(epochMs)})`;
-
 export function formatDeadLetters(queue: DlqName, items: readonly DeadLetterView[]): string {
   if (items.length === 0) return `no dead letters in ${queue}`;
   if (queue === 'ingest') {
     return table(
       ['FAILED AT', 'SOURCE', 'ERROR', 'DEVICE', 'REASON', 'MESSAGE ID'],
       items.map((d) => [
-        when(d.failedAt),
+        timestamp(d.failedAt),
         text(d.source),
         text(d.errorType),
         text(d.deviceId),
@@ -150,7 +147,7 @@ export function formatDeadLetters(queue: DlqName, items: readonly DeadLetterView
   return table(
     ['SENT AT', 'SOURCE', 'DEVICE', 'TOPIC', 'RECEIVES', 'MESSAGE ID'],
     items.map((d) => [
-      when(d.failedAt),
+      timestamp(d.failedAt),
       text(d.source),
       text(d.deviceId),
       truncate(d.topic, 50),
@@ -273,9 +270,9 @@ export function dlqCommand(): Command {
           'applied is harmless.',
           '',
           'Local: functions and queues come from the local cloud. AWS:',
-          '  fleetctl dlq replay --target aws --region eu-west-1 --queue-url <ingest-dlq-url> \\',
+          '  fleetpulse dlq replay --target aws --region eu-west-1 --queue-url <ingest-dlq-url> \\',
           '    --source heartbeat --function <heartbeat function name or ARN>',
-          '  fleetctl dlq replay --target aws --region eu-west-1 --queue reports \\',
+          '  fleetpulse dlq replay --target aws --region eu-west-1 --queue reports \\',
           '    --queue-url <reports-dlq-url> --to-queue-url <reports-queue-url>',
         ].join('\n'),
       ),

@@ -6,7 +6,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const LocalEndpointsSchema = z.looseObject({
   mqttUrl: z.string().regex(/^mqtts:\/\//, 'mqttUrl must be mqtts://host:port'),

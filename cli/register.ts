@@ -1,5 +1,5 @@
 /**
- * `fleetctl devices register`: give a device its identity and an agent.json pointing at its
+ * `fleetpulse devices register`: give a device its identity and an agent.json pointing at its
  * region. Local: a certificate from the local cloud's dev CA. AWS: an IoT thing, a certificate
  * created by IoT Core, the device policy attached.
  */

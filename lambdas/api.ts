@@ -7,7 +7,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { functions } from '#wiring/functions.ts';
 import { getDeviceRoute, listDevicesRoute } from './api/devices.ts';
 import { getInventoryRoute, listInventoryChangesRoute } from './api/inventory.ts';
-import { ddb } from './commons/clients.ts';
+import { ddb } from './commons/aws/dynamodb.ts';
+import { s3 } from './commons/aws/s3.ts';
 import { resourceNames } from './commons/env.ts';
 import { NotFoundError } from './commons/errors.ts';
 import { bodyLimit, httpErrors } from './commons/http.ts';
@@ -19,7 +20,7 @@ type ApiRoute = (typeof functions.api.trigger.routes)[number];
 type RouteHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const devices = { ddb, tableName: resourceNames.table('devices') };
-const inventory = inventoryDeps();
+const inventory = inventoryDeps({ archive: s3 });
 
 const routes: Record<ApiRoute, RouteHandler> = {
   'GET /devices': (event) => listDevicesRoute(devices, event),

@@ -8,7 +8,8 @@
 
 import { decodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/messages.ts';
-import { ddb } from './commons/clients.ts';
+import { ddb } from './commons/aws/dynamodb.ts';
+import { publishToDevice } from './commons/aws/iot-data.ts';
 import { resourceNames } from './commons/env.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
@@ -31,7 +32,7 @@ export const handler = withPowertools(async (event: unknown) => {
     });
     metrics.addMetric(recorded ? 'HeartbeatRecorded' : 'HeartbeatStale', 'Count', 1);
     if (!recorded) return;
-    const reconciled = await reconcileReportSequence(inventoryDeps(), {
+    const reconciled = await reconcileReportSequence(inventoryDeps({ publish: publishToDevice }), {
       deviceId,
       reportedSeq: heartbeat.reportSeq,
       reportedEpoch: heartbeat.reportEpoch,

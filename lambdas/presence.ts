@@ -5,7 +5,7 @@
 import { decodeJson } from '#protocol/encoding.ts';
 import { LifecycleEventSchema } from '#protocol/messages.ts';
 import { isDeviceId } from '#protocol/topics.ts';
-import { ddb } from './commons/clients.ts';
+import { ddb } from './commons/aws/dynamodb.ts';
 import { resourceNames } from './commons/env.ts';
 import { ProtocolError } from './commons/errors.ts';
 import { handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';

@@ -10,6 +10,8 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { decodeFramed } from '#protocol/encoding.ts';
 import { ReportSchema } from '#protocol/inventory.ts';
 import { parseDeviceTopic } from '#protocol/topics.ts';
+import { publishToDevice } from './commons/aws/iot-data.ts';
+import { s3 } from './commons/aws/s3.ts';
 import { ProtocolError } from './commons/errors.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
@@ -37,7 +39,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     }
     const raw = payloadBytes(event);
     const report = validate(ReportSchema, decodeFramed(raw), 'inventory report');
-    const result = await ingestReport(inventoryDeps(), {
+    const result = await ingestReport(inventoryDeps({ archive: s3, publish: publishToDevice }), {
       deviceId,
       report,
       raw,

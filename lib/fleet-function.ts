@@ -16,6 +16,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { IOT_DATA_ENDPOINT_ENV } from '#wiring/resources.ts';
+import { HANDLER_BUNDLING } from './bundling.ts';
 import { acknowledge, acknowledgeGrantWildcards } from './nag.ts';
 
 /** Repository root: wiring entries are relative to it, and its package-lock.json pins the bundle. */
@@ -66,10 +67,6 @@ export type QueueAccess = 'send' | 'consume';
 const MIN_MEMORY_MB = 128;
 const MAX_MEMORY_MB = 10_240;
 const MAX_TIMEOUT_SEC = 900;
-
-/** esbuild emits ESM; bundled CommonJS dependencies still call require() for Node built-ins. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export class FleetFunction extends Construct {
   readonly lambda: NodejsFunction;
@@ -123,15 +120,9 @@ export class FleetFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the AWS SDK too: handlers run with the versions package-lock.json pins and the tests
-        // use, not whatever copy the runtime ships this month.
-        externalModules: [],
+        ...HANDLER_BUNDLING,
+        mainFields: [...HANDLER_BUNDLING.mainFields],
+        externalModules: [...HANDLER_BUNDLING.externalModules],
       },
     });
 

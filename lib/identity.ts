@@ -11,7 +11,7 @@ export interface DeviceIdentityProps {
   /**
    * Name of the IoT policy attached to device certificates.
    * IoT policies are regional and the stack is one per region, so a fixed name lets
-   * `fleetctl devices register --target aws` attach it without looking up stack outputs.
+   * `fleetpulse devices register --target aws` attach it without looking up stack outputs.
    * @default 'FleetPulseDevicePolicy'
    */
   readonly policyName?: string;

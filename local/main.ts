@@ -5,6 +5,7 @@
  *   npm start -- --devices 50      cloud + 50 devices (or FLEET_SIZE=50)
  *   npm start -- --no-fleet        the cloud only
  *   npm start -- --log info        more output (silent|error|warn|info|debug; or FLEETPULSE_LOG)
+ *   npm start -- --help            options and environment variables
  *
  * Ports: FLEETPULSE_MQTT_PORT, FLEETPULSE_API_PORT, FLEETPULSE_DYNAMODB_PORT, FLEETPULSE_SQS_S3_PORT,
  * FLEETPULSE_IOT_DATA_PORT (which also serves Lambda's Invoke API). Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
@@ -20,6 +21,7 @@ import {
   startFleetProcess,
 } from './fleet.ts';
 import type { LogLevel } from './log.ts';
+import { describeStartFailure, startUsage } from './start-usage.ts';
 
 /** Signals within this long of the first are taken as the same Ctrl-C, not as a demand to force. */
 const REPEATED_SIGNAL_GRACE_MS = 2_000;
@@ -29,6 +31,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'deb
 interface Settings {
   fleetSize: number;
   logLevel: LogLevel;
+  help: boolean;
 }
 
 function settings(): Settings {
@@ -37,6 +40,7 @@ function settings(): Settings {
       devices: { type: 'string' },
       'no-fleet': { type: 'boolean', default: false },
       log: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
   });
@@ -45,7 +49,7 @@ function settings(): Settings {
     throw new Error(`--devices must be a whole number, got ${values.devices}`);
   const logLevel = (values.log ?? process.env.FLEETPULSE_LOG ?? 'warn') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log must be one of ${LOG_LEVELS.join(', ')}`);
-  return { fleetSize: size, logLevel };
+  return { fleetSize: size, logLevel, help: values.help };
 }
 
 function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
@@ -75,19 +79,26 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
     '',
     'Try:',
     `  curl -H "Authorization: Bearer ${e.apiToken}" ${e.apiUrl}/devices`,
-    '  npx fleetctl devices list',
-    '  npx fleetctl dlq list',
+    '  npx fleetpulse devices list',
+    '  npx fleetpulse dlq list',
     '',
     'Register and run a real agent on this machine:',
-    '  npx fleetctl devices register <device-id> --out <dir>',
-    '  npx fleet-agent run --config <dir>/agent.json',
+    '  npx fleetpulse devices register <device-id> --out <dir>',
+    '  npx fleetpulse-agent run --config <dir>/agent.json',
     '',
     'Ctrl-C stops everything; the data stays for the next start (even after a crash or kill -9).',
     '',
   ].join('\n');
 }
 
+const dataDir = process.env.FLEETPULSE_DATA_DIR ? resolve(process.env.FLEETPULSE_DATA_DIR) : DEFAULT_DATA_DIR;
+
 async function main(): Promise<void> {
+  const { fleetSize, logLevel, help } = settings();
+  if (help) {
+    console.log(startUsage());
+    return;
+  }
   // Installed first: a Ctrl-C during startup stops the cloud as soon as it is up.
   const stopSignals = handleStopSignals({
     repeatGraceMs: REPEATED_SIGNAL_GRACE_MS,
@@ -97,10 +108,6 @@ async function main(): Promise<void> {
       console.error('\nForced exit before the stop finished; everything acknowledged is already on disk.'),
     onStopFailed: (err) => console.error('Error while stopping:', err),
   });
-  const { fleetSize, logLevel } = settings();
-  const dataDir = process.env.FLEETPULSE_DATA_DIR
-    ? resolve(process.env.FLEETPULSE_DATA_DIR)
-    : DEFAULT_DATA_DIR;
   // Two handler threads: with the fleet in its own process, they use the cores the broker leaves idle.
   const cloud = await startLocalCloud({ dataDir, writeEndpointsFile: true, log: logLevel, lambdaWorkers: 2 });
   let stopFleet = async (): Promise<void> => {};
@@ -134,6 +141,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('local cloud failed to start:', err instanceof Error ? err.message : err);
+  const why = describeStartFailure(err, dataDir) ?? (err instanceof Error ? err.message : String(err));
+  console.error(`local cloud failed to start: ${why}`);
+  if (err instanceof TypeError && 'code' in err && err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error('see: npm start -- --help');
+  }
   process.exit(1);
 });

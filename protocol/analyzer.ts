@@ -8,7 +8,7 @@
  *   what a question about usage needs, every series delta-coded so that a steady value is a run of
  *   zeros, which the frame's compression then all but removes. analyzer-codec.ts converts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SessionIdSchema } from './messages.ts';
 
 export const ANALYZER_SCHEMA = 2;

@@ -5,7 +5,7 @@
  *
  * Reports are framed and compressed (see encoding.ts) and published QoS 1 on dt/fleet/{id}/report.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isJsonObject, type JsonObject } from './json-object.ts';
 
 export const SECTION_NAMES = [

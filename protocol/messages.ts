@@ -2,7 +2,7 @@
  * zod schemas for every device ↔ cloud message. Types are inferred from the schemas;
  * agent and lambdas import these, never re-declare them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { JsonObjectSchema } from './inventory.ts';
 import { DEVICE_ID_PATTERN, SESSION_ID_PATTERN } from './topics.ts';
 

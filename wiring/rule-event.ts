@@ -4,7 +4,7 @@
  * validated by the handler, not silently dropped by the rule engine), plus the facts only the
  * broker knows — topic, client id, source IP and arrival time.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const RULE_SQL_VERSION = '2016-03-23';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileDurably } from '../durable-file.ts';
 
 const SEQUENCE_FILE = 'inventory-sequence.json';

@@ -1,6 +1,6 @@
 /** GET /devices and GET /devices/{id}. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeviceIdSchema } from '#protocol/messages.ts';
 import { offlineGraceMs } from '../commons/config.ts';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';

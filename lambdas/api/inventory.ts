@@ -1,6 +1,6 @@
 /** GET /devices/{id}/inventory and GET /devices/{id}/inventory/changes. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { json, parseInput } from '../commons/http.ts';
 import type { InventoryDeps } from '../inventory/deps.ts';

@@ -4,7 +4,7 @@
  * from one device's listing cannot page through another's, and its position is schema-checked
  * before it reaches a store key. Anything else is a 400, never a store error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from './errors.ts';
 
 /** Longest cursor accepted, in characters; issued cursors are a few hundred at most. */

@@ -5,7 +5,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, SchemaError } from './errors.ts';
 import { logger } from './powertools.ts';
 

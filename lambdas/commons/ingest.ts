@@ -4,10 +4,10 @@
  * the reason (no retry loop, no state touched). Transient failures are rethrown for the platform to retry.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { parseDeviceTopic } from '#protocol/topics.ts';
 import { type DeadLetter, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
-import { sqs } from './clients.ts';
+import { sqs } from './aws/sqs.ts';
 import { resourceNames } from './env.ts';
 import { isPermanentError, ProtocolError, SchemaError } from './errors.ts';
 import { logger, metrics } from './powertools.ts';

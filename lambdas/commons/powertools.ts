@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'fleetpulse';
 
@@ -23,18 +22,8 @@ const metricsLogger = {
 };
 
 export const metrics = new Metrics({ serviceName, namespace: 'FleetPulse', logger: metricsLogger });
-
-/**
- * The Tracer's X-Ray SDK installs async hooks as it loads, and those tax every await of every
- * invocation even with tracing disabled (about a tenth of a handler's CPU in the local cloud's
- * profiles). So it is loaded only where tracing is on: in AWS, where lib/ turns X-Ray on.
+/*
+ * No Powertools Tracer: the X-Ray SDK under it (in maintenance since February 2026) added ~115 KB to
+ * every bundle and an async hook that made each `await` about ten times slower (bench/bundles.ts
+ * notes). Lambda's active tracing (lib/fleet-function.ts) still records every invocation.
  */
-export const tracer: Tracer | undefined =
-  process.env.POWERTOOLS_TRACE_ENABLED === 'false'
-    ? undefined
-    : new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName });
-
-/** The client, instrumented for X-Ray when tracing is on. */
-export function traced<C>(client: C): C {
-  return tracer === undefined ? client : tracer.captureAWSv3Client(client);
-}

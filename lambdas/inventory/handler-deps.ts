@@ -1,17 +1,29 @@
 /** InventoryDeps built from the shared, module-scope AWS clients, for the handlers. */
-import { PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import { ddb, iotData, s3 } from '#lambdas/commons/clients.ts';
-import { numberFromEnv, resourceNames } from '#lambdas/commons/env.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ddb } from '#lambdas/commons/aws/dynamodb.ts';
+import { ConfigurationError, numberFromEnv, resourceNames } from '#lambdas/commons/env.ts';
 import { DEFAULT_INVENTORY_SETTINGS, type InventoryDeps } from './deps.ts';
 
-let deps: InventoryDeps | undefined;
+/**
+ * What a handler may do besides reading and writing the inventory table. The handler passes its own
+ * clients in (this module imports none of them) so that a bundle holds only the SDK clients its
+ * handler uses: the S3 client for the report archive, the IoT data plane for asking devices.
+ */
+export interface InventoryAccess {
+  readonly archive?: S3Client;
+  readonly publish?: InventoryDeps['publish'];
+}
 
-/** Lazily built so a handler only needs the env vars of the resources it actually touches. */
-export function inventoryDeps(): InventoryDeps {
-  deps ??= {
+/** Built per call so a handler only needs the env vars of the resources it actually touches. */
+export function inventoryDeps(access: InventoryAccess = {}): InventoryDeps {
+  const { archive, publish } = access;
+  return {
     ddb,
-    s3,
-    // Getters: the heartbeat handler uses these deps without the archive bucket bound.
+    // Getters: a handler without the archive (the heartbeat) uses these deps without S3 or the bucket.
+    get s3() {
+      if (!archive) throw new ConfigurationError('this handler has no access to the report archive');
+      return archive;
+    },
     get table() {
       return resourceNames.table('inventory');
     },
@@ -19,7 +31,8 @@ export function inventoryDeps(): InventoryDeps {
       return resourceNames.bucket('archive');
     },
     publish: async (topic, payload) => {
-      await iotData().send(new PublishCommand({ topic, qos: 1, payload: Buffer.from(payload, 'utf8') }));
+      if (!publish) throw new ConfigurationError('this handler may not publish to devices');
+      await publish(topic, payload);
     },
     now: () => Date.now(),
     settings: {
@@ -30,5 +43,4 @@ export function inventoryDeps(): InventoryDeps {
         1000,
     },
   };
-  return deps;
 }

@@ -4,7 +4,7 @@
  * BadRequestError; the API handler maps those to HTTP.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '#lambdas/commons/cursor.ts';
 import { BadRequestError, NotFoundError } from '#lambdas/commons/errors.ts';
 import { type JsonObject, SECTION_NAMES, type SectionName } from '#protocol/inventory.ts';

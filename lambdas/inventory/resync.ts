@@ -114,7 +114,8 @@ export async function reconcileReportSequence(
 ): Promise<ReconcileResult> {
   const { deviceId, reportedSeq, reportedEpoch } = input;
   const now = input.now ?? deps.now();
-  const clocked: InventoryDeps = { ...deps, now: () => now };
+  // Not a spread: it would read every getter of deps, and the heartbeat's deps have no archive.
+  const clocked: InventoryDeps = Object.create(deps, { now: { value: () => now } });
   const meta = await getMeta(deps, deviceId);
   const stored = { storedEpoch: meta?.epoch ?? null, storedSeq: meta?.seq ?? null };
   if (reportedEpoch === undefined) return { status: 'no-reports', ...stored };

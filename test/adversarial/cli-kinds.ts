@@ -16,11 +16,11 @@ interface CliRun {
   readonly stderr: string;
 }
 
-function fleetctl(args: readonly string[]): Promise<CliRun> {
+function fleetpulse(args: readonly string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'cli/fleetctl.ts'), ...args],
+      ['--import', 'tsx', join(REPO_ROOT, 'cli/fleetpulse.ts'), ...args],
       {
         cwd: REPO_ROOT,
         timeout: 30_000,
@@ -47,7 +47,7 @@ function fails(
   message: RegExp,
 ): Kind {
   return kind('cli', name, async (ctx) => {
-    const run = await fleetctl(await args(ctx));
+    const run = await fleetpulse(await args(ctx));
     expect(run.code, `exit code (stderr: ${run.stderr.slice(0, 300)})`).not.toBe(0);
     expect(run.stderr).toMatch(message);
     expect(run.stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -77,12 +77,12 @@ export const cliKinds: Kind[] = [
   fails(
     'unreachable API endpoint',
     async () => ['devices', 'list', '--api-url', `http://127.0.0.1:${await closedPort()}`, '--token', 'x'],
-    /cannot reach the API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    /cannot reach the operator API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) — check --api-url/,
   ),
   fails(
     'no API configured and no local cloud',
     () => ['devices', 'list', '--local-cloud', '/nonexistent-fleetpulse'],
-    /no API given/,
+    /no operator API given and no local cloud found/,
   ),
   fails(
     'wrong token',

@@ -1,5 +1,5 @@
 /**
- * `fleetctl dlq list|replay` logic against the real local cloud: real handlers, the ingest and
+ * `fleetpulse dlq list|replay` logic against the real local cloud: real handlers, the ingest and
  * reports dead-letter queues of the local SQS, replays through the emulated Lambda Invoke API.
  */
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';

@@ -1,5 +1,5 @@
 /**
- * The local cloud's Lambda Invoke API, driven by the real @aws-sdk/client-lambda (what `fleetctl dlq
+ * The local cloud's Lambda Invoke API, driven by the real @aws-sdk/client-lambda (what `fleetpulse dlq
  * replay` uses). Handlers are stubs: the subject is the emulation, not the handlers.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';

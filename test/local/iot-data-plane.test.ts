@@ -9,7 +9,7 @@ describe('local IoT data plane', () => {
 
   beforeAll(async () => {
     t = await startTestCloud({ handlersOverride: stubHandlers() });
-    // Exactly how lambdas/commons/clients.ts builds it: endpoint from IOT_DATA_ENDPOINT, the rest from env.
+    // Exactly how lambdas/commons/aws/iot-data.ts builds it: endpoint from IOT_DATA_ENDPOINT, the rest from env.
     iotData = new IoTDataPlaneClient({ endpoint: process.env.IOT_DATA_ENDPOINT });
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '#lambdas/commons/cursor.ts';
 import { BadRequestError } from '#lambdas/commons/errors.ts';
 

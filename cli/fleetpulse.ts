@@ -1,16 +1,19 @@
 /**
- * fleetctl: the operator's CLI. Registers devices (local cloud or AWS IoT), reads the fleet
- * through the operator API, and inspects and replays dead letters.
+ * fleetpulse: the operator's CLI. Registers devices (local cloud or AWS IoT), reads the fleet
+ * and its inventory through the operator API, and inspects and replays dead letters.
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from '#agent/version.ts';
 import { isDeviceId } from '#protocol/topics.ts';
-import { type ApiTarget, type DeviceView, getDevice, listDevices } from './api-client.ts';
+import { type DeviceView, getDevice, listDevices } from './api-client.ts';
+import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
 import { dlqCommand } from './dlq-command.ts';
-import { ago, table, text } from './format.ts';
-import { findLocalCloudDir, readLocalEndpoints } from './local-cloud.ts';
+import { ago, field, table, text } from './format.ts';
+import { addInventoryCommands } from './inventory-command.ts';
+import { findLocalCloudDir } from './local-cloud.ts';
 import { assertNewDeviceFolder, DEFAULT_DEVICE_POLICY, registerAws, registerLocal } from './register.ts';
+import { exitQuietlyWhenReaderCloses } from './stdout.ts';
 
 const deviceIdArg = (value: string): string => {
   if (!isDeviceId(value)) {
@@ -20,20 +23,6 @@ const deviceIdArg = (value: string): string => {
   }
   return value;
 };
-
-async function apiTarget(opts: { apiUrl?: string; token?: string; localCloud?: string }): Promise<ApiTarget> {
-  const apiUrl = opts.apiUrl ?? process.env.FLEETPULSE_API_URL;
-  const token = opts.token ?? process.env.FLEETPULSE_API_TOKEN;
-  if (apiUrl && token) return { apiUrl, token };
-  const dir = await findLocalCloudDir(opts.localCloud);
-  if (dir === undefined) {
-    throw new Error(
-      'no API given (--api-url/--token or FLEETPULSE_API_URL/FLEETPULSE_API_TOKEN) and no local cloud running (npm start)',
-    );
-  }
-  const endpoints = await readLocalEndpoints(dir);
-  return { apiUrl: apiUrl ?? endpoints.apiUrl, token: token ?? endpoints.apiToken };
-}
 
 const DEVICE_COLUMNS = [
   'DEVICE',
@@ -62,17 +51,11 @@ function deviceRow(d: DeviceView): string[] {
   ];
 }
 
-function apiOptions(command: Command): Command {
-  return command
-    .option('--api-url <url>', 'operator API base URL (default: the local cloud, or FLEETPULSE_API_URL)')
-    .option('--token <token>', 'API bearer token (default: the local cloud, or FLEETPULSE_API_TOKEN)')
-    .option('--local-cloud <dir>', 'local cloud folder holding endpoints.json (default: ./.local-cloud)')
-    .option('--json', 'print JSON instead of a table');
-}
-
 export function buildProgram(): Command {
-  const program = new Command('fleetctl')
-    .description('Operate a fleetpulse fleet: register devices, list them, inspect one, replay dead letters.')
+  const program = new Command('fleetpulse')
+    .description(
+      'Operate a fleetpulse fleet: register devices, list them, inspect one and its inventory, replay dead letters.',
+    )
     .version(AGENT_VERSION)
     .showHelpAfterError();
 
@@ -146,7 +129,7 @@ export function buildProgram(): Command {
           });
           console.log(`registered ${id} in ${region} (${device.config.endpoint}:8883)`);
         }
-        console.log(`run it with: npx fleet-agent run --config ${resolve(out, 'agent.json')}`);
+        console.log(`run it with: npx fleetpulse-agent run --config ${resolve(out, 'agent.json')}`);
       },
     );
 
@@ -157,44 +140,36 @@ export function buildProgram(): Command {
       .addOption(
         new Option('--status <status>', 'only devices in this state').choices(['online', 'offline']),
       ),
-  ).action(
-    async (opts: {
-      status?: string;
-      json?: boolean;
-      apiUrl?: string;
-      token?: string;
-      localCloud?: string;
-    }) => {
-      const items = await listDevices(await apiTarget(opts), {
-        ...(opts.status ? { status: opts.status } : {}),
-      });
-      if (opts.json) return console.log(JSON.stringify(items, null, 2));
-      console.log(items.length === 0 ? 'no devices' : table(DEVICE_COLUMNS, items.map(deviceRow)));
-    },
-  );
+  ).action(async (opts: ApiOptions & { status?: string }) => {
+    const items = await listDevices(await apiTarget(opts), {
+      ...(opts.status ? { status: opts.status } : {}),
+    });
+    if (opts.json) return console.log(JSON.stringify(items, null, 2));
+    console.log(items.length === 0 ? 'no devices' : table(DEVICE_COLUMNS, items.map(deviceRow)));
+  });
 
   apiOptions(
     devices.command('get').description('show one device').argument('<id>', 'device id', deviceIdArg),
-  ).action(
-    async (id: string, opts: { json?: boolean; apiUrl?: string; token?: string; localCloud?: string }) => {
-      const device = await getDevice(await apiTarget(opts), id);
-      if (opts.json) return console.log(JSON.stringify(device, null, 2));
-      console.log(table(DEVICE_COLUMNS, [deviceRow(device)]));
-      const sessions = Array.isArray(device.sessions)
-        ? (device.sessions as Array<Record<string, unknown>>)
-        : [];
-      if (sessions.length > 0) {
-        console.log(
-          `\n${table(
-            ['SESSION', 'USER', 'STATE'],
-            sessions.map((s) => [text(s.id), text(s.user), text(s.state)]),
-          )}`,
-        );
-      }
-      const details = Object.entries(device).filter(([k]) => !['sessions'].includes(k));
-      console.log(`\n${details.map(([k, v]) => `${k}: ${text(v)}`).join('\n')}`);
-    },
-  );
+  ).action(async (id: string, opts: ApiOptions) => {
+    const device = await getDevice(await apiTarget(opts), id);
+    if (opts.json) return console.log(JSON.stringify(device, null, 2));
+    console.log(table(DEVICE_COLUMNS, [deviceRow(device)]));
+    const sessions = Array.isArray(device.sessions)
+      ? (device.sessions as Array<Record<string, unknown>>)
+      : [];
+    if (sessions.length > 0) {
+      console.log(
+        `\n${table(
+          ['SESSION', 'USER', 'STATE'],
+          sessions.map((s) => [text(s.id), text(s.user), text(s.state)]),
+        )}`,
+      );
+    }
+    const details = Object.entries(device).filter(([k]) => !['sessions'].includes(k));
+    console.log(`\n${details.map(([k, v]) => `${k}: ${field(k, v)}`).join('\n')}`);
+  });
+
+  addInventoryCommands(devices, deviceIdArg);
 
   program.addCommand(dlqCommand());
 
@@ -202,10 +177,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
+  exitQuietlyWhenReaderCloses();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    console.error(`fleetctl: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`fleetpulse: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   }
 }

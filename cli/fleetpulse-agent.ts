@@ -1,5 +1,5 @@
 /**
- * fleet-agent: runs the device agent on this machine, with real collectors.
+ * fleetpulse-agent: runs the device agent on this machine, with real collectors.
  */
 import { Command } from 'commander';
 import { Agent } from '#agent/agent.ts';
@@ -31,7 +31,7 @@ async function run(opts: { config: string }): Promise<void> {
   });
 }
 
-const program = new Command('fleet-agent')
+const program = new Command('fleetpulse-agent')
   .description(
     'The fleetpulse device agent: heartbeats, store-and-forward, commands, over MQTT with mutual TLS.',
   )
@@ -41,14 +41,14 @@ const program = new Command('fleet-agent')
 program
   .command('run')
   .description('run the agent in the foreground until SIGINT/SIGTERM')
-  .requiredOption('-c, --config <path>', 'agent.json (as written by `fleetctl devices register`)')
+  .requiredOption('-c, --config <path>', 'agent.json (as written by `fleetpulse devices register`)')
   .action(run);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   console.error(
-    `fleet-agent: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`,
+    `fleetpulse-agent: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`,
   );
   process.exitCode = 1;
 }
