@@ -4,8 +4,8 @@
  * throws; handlers report success themselves, with their own detail).
  */
 import type { z } from 'zod';
+import { type Command, type CommandResult, CommandSchema, type CommandType } from '#protocol/commands.ts';
 import { decodeJson } from '#protocol/encoding.ts';
-import { type Command, type CommandResult, CommandSchema, type CommandType } from '#protocol/messages.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger } from './module.ts';
 

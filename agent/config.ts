@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { DeviceIdSchema, ProxySchema } from '#protocol/messages.ts';
+import { DeviceIdSchema } from '#protocol/ids.ts';
+import { ProxySchema } from '#protocol/policy.ts';
 import { agentDefaults } from './defaults.ts';
 import { LOG_LEVELS } from './logger.ts';
 

@@ -2,7 +2,7 @@
  * The heartbeat: a small JSON message every interval while connected, and one right after each
  * connect. Never queued offline: a stale heartbeat says nothing true about now.
  */
-import { type Connectivity, type Heartbeat, HeartbeatSchema, type UserSession } from '#protocol/messages.ts';
+import { type Connectivity, type Heartbeat, HeartbeatSchema, type UserSession } from '#protocol/heartbeat.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger } from './module.ts';
 

@@ -4,7 +4,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type PolicyDocument, PolicyDocumentSchema } from '#protocol/messages.ts';
+import { type PolicyDocument, PolicyDocumentSchema } from '#protocol/policy.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger } from './module.ts';
 

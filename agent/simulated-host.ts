@@ -4,7 +4,7 @@
  */
 
 import { createRng } from '#agent/inventory/collectors/simulated/rng.ts';
-import type { UserSession } from '#protocol/messages.ts';
+import type { UserSession } from '#protocol/heartbeat.ts';
 import type { HostProbe, Platform } from './host.ts';
 
 /** Seeded uniform [0, 1) source: same seed, same values (one PRNG for the whole simulator). */

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
-import type { Connectivity } from '#protocol/messages.ts';
+import type { Connectivity } from '#protocol/heartbeat.ts';
 
 export const AWS_IOT_ALPN = 'x-amzn-mqtt-ca';
 

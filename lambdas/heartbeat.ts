@@ -7,7 +7,7 @@
  */
 
 import { decodeJson } from '#protocol/encoding.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { ddb } from './commons/clients.ts';
 import { resourceNames } from './commons/env.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';

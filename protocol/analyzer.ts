@@ -3,7 +3,7 @@
  * and uploads one framed (compressed) batch per `uploadIntervalSec` on dt/fleet/{id}/analyzer/{sessionId}.
  */
 import { z } from 'zod';
-import { SessionIdSchema } from './messages.ts';
+import { SessionIdSchema } from './ids.ts';
 
 const Pct = z.number().min(0).max(100);
 

@@ -7,8 +7,9 @@ import { parseAgentConfig } from '#agent/config.ts';
 import { silentLogger } from '#agent/logger.ts';
 import { simulatedHost } from '#agent/simulated-host.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { CommandResultSchema } from '#protocol/commands.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
-import { CommandResultSchema, HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
@@ -84,10 +85,10 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
   });
 
   it('answers a policy command with the version it now runs', async () => {
-    const result = broker.nextPublish(topics.commandResult(DEVICE));
+    const result = broker.nextPublish(`dt/fleet/${DEVICE}/command-result`);
     const succeeded = new Promise<unknown>((resolve) =>
       broker.aedes.on('publish', (packet, client) => {
-        if (client === null || packet.topic !== topics.commandResult(DEVICE)) return;
+        if (client === null || packet.topic !== `dt/fleet/${DEVICE}/command-result`) return;
         const body = CommandResultSchema.parse(decodeJson(packet.payload as Buffer));
         if (body.status === 'succeeded') resolve(body);
       }),

@@ -3,7 +3,7 @@ import { buildHeartbeat, type HeartbeatFacts, HeartbeatLoop } from '#agent/heart
 import { sessionIdOf, sessionsFromLogins } from '#agent/host.ts';
 import { silentLogger } from '#agent/logger.ts';
 import { simulatedHost } from '#agent/simulated-host.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 
 const facts = (): HeartbeatFacts => ({
   agentVersion: '0.1.0',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedFleet } from '#agent/simulator.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson } from '#protocol/encoding.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { parseBasicIngest, parseDeviceTopic } from '#protocol/topics.ts';
 import { startTestBroker, type TestBroker } from './tls-broker.ts';
 
