@@ -4,7 +4,8 @@
  * IoT policy's resources) is derived from it. Adding a topic is one entry in this table.
  */
 import { z } from 'zod';
-import { CommandSchema } from './commands.ts';
+import { AnalyzerBatchSchema } from './analyzer.ts';
+import { CommandResultSchema, CommandSchema } from './commands.ts';
 import { HeartbeatSchema } from './heartbeat.ts';
 import { DeviceIdSchema, SessionIdSchema } from './ids.ts';
 import { ReportSchema } from './inventory.ts';
@@ -55,6 +56,18 @@ export const topicTable = {
     schema: ReportSchema,
     encoding: 'framed',
     ingestRule: 'fleetpulse_report',
+  },
+  analyzer: {
+    direction: 'device-to-cloud',
+    pattern: 'dt/fleet/{deviceId}/analyzer/{sessionId}',
+    schema: AnalyzerBatchSchema,
+    encoding: 'framed',
+  },
+  'command-result': {
+    direction: 'device-to-cloud',
+    pattern: 'dt/fleet/{deviceId}/command-result',
+    schema: CommandResultSchema,
+    encoding: 'json',
   },
   'policy-request': {
     direction: 'device-to-cloud',
