@@ -291,10 +291,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
   }
 
   private publishResult(result: CommandResult): Promise<void> {
-    return this.publish(
-      `dt/fleet/${this.deviceId}/command-result`,
-      encodeJson(CommandResultSchema.parse(result)),
-    );
+    return this.publish(topics.commandResult(this.deviceId), encodeJson(CommandResultSchema.parse(result)));
   }
 
   private async onPolicyChanged(command: Extract<Command, { type: 'policy-changed' }>): Promise<void> {

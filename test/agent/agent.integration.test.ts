@@ -85,10 +85,10 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
   });
 
   it('answers a policy command with the version it now runs', async () => {
-    const result = broker.nextPublish(`dt/fleet/${DEVICE}/command-result`);
+    const result = broker.nextPublish(topics.commandResult(DEVICE));
     const succeeded = new Promise<unknown>((resolve) =>
       broker.aedes.on('publish', (packet, client) => {
-        if (client === null || packet.topic !== `dt/fleet/${DEVICE}/command-result`) return;
+        if (client === null || packet.topic !== topics.commandResult(DEVICE)) return;
         const body = CommandResultSchema.parse(decodeJson(packet.payload as Buffer));
         if (body.status === 'succeeded') resolve(body);
       }),

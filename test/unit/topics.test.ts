@@ -43,7 +43,15 @@ const byDirection = (direction: TopicSpec['direction']) =>
 describe('topic table', () => {
   it('declares the topics the product uses today', () => {
     expect(Object.keys(topicTable)).toEqual(
-      expect.arrayContaining(['heartbeat', 'report', 'policy-request', 'command', 'presence']),
+      expect.arrayContaining([
+        'heartbeat',
+        'report',
+        'analyzer',
+        'command-result',
+        'policy-request',
+        'command',
+        'presence',
+      ]),
     );
   });
 
@@ -71,8 +79,14 @@ describe('topic table', () => {
     const filter: 'dt/fleet/+/heartbeat' = topicFilters.heartbeat;
     // @ts-expect-error: a presence event type is 'connected' or 'disconnected'
     topics.presence('reconnected', 'dev-1');
-    const parsed = parseDeviceTopic(heartbeat);
-    if (parsed?.kind === 'heartbeat') expect(parsed.deviceId).toBe('dev-1');
+    const parsed = parseDeviceTopic(topics.analyzer('dev-1', 's1'));
+    // Narrowed by kind: only an analyzer topic has a session id.
+    if (parsed?.kind === 'analyzer') expect(parsed.sessionId).toBe('s1');
+    if (parsed?.kind === 'heartbeat') {
+      // @ts-expect-error: a heartbeat topic has no session id
+      expect(parsed.sessionId).toBeUndefined();
+    }
+    expect(parseDeviceTopic(heartbeat)).toEqual({ kind: 'heartbeat', deviceId: 'dev-1' });
     expect(filter).toBe('dt/fleet/+/heartbeat');
   });
 
