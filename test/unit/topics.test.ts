@@ -171,10 +171,14 @@ describe('Basic Ingest', () => {
         topicFilter: (topicFilters as unknown as Record<string, string>)[camel(kind)],
       });
     }
+    expect(new Set(rules.map((r) => r.ruleName)).size, 'one rule per name').toBe(rules.length);
+    // Deployed rule names: renaming one replaces the rule in AWS.
     expect(ingestRules.heartbeat).toEqual({
       ruleName: 'fleetpulse_heartbeat',
       topicFilter: 'dt/fleet/+/heartbeat',
     });
+    expect(ingestRules.report).toEqual({ ruleName: 'fleetpulse_report', topicFilter: 'dt/fleet/+/report' });
+    expect(ingestRules.presence.ruleName).toBe('fleetpulse_presence');
   });
 
   it.each(byDirection('device-to-cloud'))(
