@@ -6,6 +6,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
 import { parseDeviceTopic } from '#protocol/topics.ts';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
 import { type DeadLetter, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
 import { sqs } from './clients.ts';
 import { resourceNames } from './env.ts';
@@ -19,7 +20,8 @@ export function isInvalidInput(err: unknown): err is Error {
 
 export function parseRuleEvent(event: unknown): RuleEvent {
   const parsed = RuleEventSchema.safeParse(event);
-  if (!parsed.success) throw new SchemaError(`not a topic-rule event: ${formatIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new SchemaError(`not a topic-rule event: ${formatZodIssues(parsed.error, { limit: 5 })}`);
   return parsed.data;
 }
 
@@ -30,15 +32,9 @@ export function payloadBytes(event: RuleEvent): Buffer {
 /** Validates `value` against `schema`, turning zod issues into one readable reason. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new SchemaError(`${what} is invalid: ${formatIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new SchemaError(`${what} is invalid: ${formatZodIssues(parsed.error, { limit: 5 })}`);
   return parsed.data;
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
 }
 
 /**
