@@ -3,11 +3,11 @@
  * payload against its zod schema, and send whatever is invalid to the ingest dead-letter queue with
  * the reason (no retry loop, no state touched). Transient failures are rethrown for the platform to retry.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
 import { parseDeviceTopic } from '#protocol/topics.ts';
 import { formatZodIssues } from '#protocol/zod-issues.ts';
-import { type DeadLetter, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
+import { deadLetterOf, sendDeadLetter } from '#wiring/dead-letter.ts';
+import { type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
 import { sqs } from './clients.ts';
 import { resourceNames } from './env.ts';
 import { isPermanentError, ProtocolError, SchemaError } from './errors.ts';
@@ -53,30 +53,15 @@ export function deviceIdOf(event: RuleEvent): string {
 }
 
 export async function sendToDeadLetter(source: string, err: Error, event: unknown): Promise<void> {
-  const ruleEvent = RuleEventSchema.safeParse(event);
-  const topic = ruleEvent.success ? ruleEvent.data.topic : undefined;
-  const deviceId = topic === undefined ? undefined : parseDeviceTopic(topic)?.deviceId;
-  const entry: DeadLetter = {
-    source,
-    reason: err.message,
-    errorType: err.name,
-    ...(topic === undefined ? {} : { topic }),
-    ...(deviceId === undefined ? {} : { deviceId }),
-    failedAt: Date.now(),
-    event,
-  };
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: resourceNames.queueUrl('ingestDeadLetter'),
-      MessageBody: JSON.stringify(entry),
-      MessageAttributes: {
-        source: { DataType: 'String', StringValue: source },
-        errorType: { DataType: 'String', StringValue: err.name },
-      },
-    }),
-  );
+  const entry = deadLetterOf(source, err, event);
+  await sendDeadLetter(sqs, resourceNames.queueUrl('ingestDeadLetter'), entry);
   metrics.addMetric('DeadLettered', 'Count', 1);
-  logger.warn('device input dead-lettered', { source, reason: err.message, errorType: err.name, topic });
+  logger.warn('device input dead-lettered', {
+    source,
+    reason: entry.reason,
+    errorType: entry.errorType,
+    topic: entry.topic,
+  });
 }
 
 /**
