@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AnalyzerBatchSchema } from './analyzer.ts';
 import { CommandResultSchema, CommandSchema } from './commands.ts';
+import { decodeFramed, decodeJson, encodeFramed, encodeJson } from './encoding.ts';
 import { HeartbeatSchema } from './heartbeat.ts';
 import { DeviceIdSchema, SessionIdSchema } from './ids.ts';
 import { ReportSchema } from './inventory.ts';
@@ -234,6 +235,21 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (part !== '+' && part !== t[i]) return false;
   }
   return f.length === t.length;
+}
+
+// ------------------------------------------------------------------ payloads
+
+/** Encodes a payload of `kind` as the table says (framed payloads with encoding.ts's default codec). */
+export function encodeTopicPayload<K extends TopicKind>(kind: K, value: z.input<Table[K]['schema']>): Buffer {
+  return topicTable[kind].encoding === 'framed' ? encodeFramed(value) : encodeJson(value);
+}
+
+/**
+ * Decodes a payload of `kind` as the table says, bounded as encoding.ts bounds every device payload.
+ * Validating it against the entry's schema is the caller's: the reason names what was invalid.
+ */
+export function decodeTopicPayload(kind: TopicKind, payload: Uint8Array): unknown {
+  return topicTable[kind].encoding === 'framed' ? decodeFramed(payload) : decodeJson(payload);
 }
 
 // ------------------------------------------------------------------ Basic Ingest

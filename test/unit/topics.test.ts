@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   basicIngestTopic,
+  decodeTopicPayload,
   deviceAcl,
   devicePolicyResources,
+  encodeTopicPayload,
   ingestRules,
   parseBasicIngest,
   parseDeviceTopic,
@@ -111,6 +113,17 @@ describe('topic table', () => {
     expect(topicMatches('dt/fleet/+/heartbeat', 'dt/fleet/a/b/heartbeat')).toBe(false);
     expect(topicMatches('dt/#', 'dt/fleet/a/report')).toBe(true);
     expect(topicMatches('$aws/events/presence/+/+', '$aws/events/presence/connected/a')).toBe(true);
+  });
+});
+
+describe('payloads', () => {
+  it.each(entries)('%s: encodes and decodes as its entry says', (kind, spec) => {
+    const value = { schema: 1, key: 'value' };
+
+    const payload = encodeTopicPayload(kind, value as never);
+
+    expect(payload.subarray(0, 2).toString('latin1') === 'FP').toBe(spec.encoding === 'framed');
+    expect(decodeTopicPayload(kind, payload)).toEqual(value);
   });
 });
 
