@@ -148,7 +148,7 @@ const compiled: readonly CompiledTopic[] = (Object.entries(topicTable) as Array<
     levels: spec.pattern.split('/').map((level) => {
       const param = /^\{(\w+)\}$/.exec(level)?.[1];
       if (param === undefined) return { literal: level };
-      if (!(param in topicParams)) throw new Error(`topic ${kind}: unknown parameter {${param}}`);
+      if (!Object.hasOwn(topicParams, param)) throw new Error(`topic ${kind}: unknown parameter {${param}}`);
       return { param: param as TopicParamName };
     }),
   }),
