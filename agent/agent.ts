@@ -5,13 +5,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Command, type CommandResult, CommandResultSchema } from '#protocol/commands.ts';
 import { encodeJson } from '#protocol/encoding.ts';
-import {
-  type Command,
-  type CommandResult,
-  CommandResultSchema,
-  type PolicyDocument,
-} from '#protocol/messages.ts';
+import type { PolicyDocument } from '#protocol/policy.ts';
 import { basicIngestTopic, deviceAcl, topics } from '#protocol/topics.ts';
 import { CommandRouter } from './commands.ts';
 import type { AgentConfig } from './config.ts';
@@ -96,7 +92,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
   async publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
     if (!deviceAcl.canPublish(this.deviceId, topic)) {
       throw new Error(
-        `device ${this.deviceId} may not publish to ${topic} (only under dt/fleet/${this.deviceId}/)`,
+        `device ${this.deviceId} may not publish to ${topic} (only its own device → cloud topics)`,
       );
     }
     const { connection, outbox } = this;

@@ -4,8 +4,9 @@
  * throws; handlers report success themselves, with their own detail).
  */
 import type * as z from 'zod';
+import { type Command, type CommandResult, CommandSchema, type CommandType } from '#protocol/commands.ts';
 import { decodeJson } from '#protocol/encoding.ts';
-import { type Command, type CommandResult, CommandSchema, type CommandType } from '#protocol/messages.ts';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger } from './module.ts';
 
@@ -25,10 +26,6 @@ export interface CommandRouterOptions {
 export const KNOWN_COMMAND_TYPES: ReadonlySet<string> = new Set(
   CommandSchema.options.map((o) => o.shape.type.value),
 );
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
 
 function readableCommandId(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
@@ -102,7 +99,7 @@ export class CommandRouter {
       logger.warn('command ignored: unknown type', { type, commandId: readableCommandId(raw) });
       return;
     }
-    const reason = `invalid command: ${describeIssues(error)}`;
+    const reason = `invalid command: ${formatZodIssues(error)}`;
     const commandId = readableCommandId(raw);
     logger.warn('command rejected', { commandId, reason });
     if (commandId !== undefined) await this.fail(commandId, reason);

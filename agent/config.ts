@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
-import { DeviceIdSchema, ProxySchema } from '#protocol/messages.ts';
+import { DeviceIdSchema } from '#protocol/ids.ts';
+import { ProxySchema } from '#protocol/policy.ts';
+import { zodIssueLines } from '#protocol/zod-issues.ts';
 import { agentDefaults } from './defaults.ts';
 import { LOG_LEVELS } from './logger.ts';
 
@@ -55,7 +57,7 @@ export class ConfigError extends Error {
 export function parseAgentConfig(raw: unknown, baseDir: string, source = 'agent.json'): AgentConfig {
   const result = AgentConfigSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = zodIssueLines(result.error);
     throw new ConfigError(`${source} is invalid:\n  ${problems.join('\n  ')}`);
   }
   const config = result.data;

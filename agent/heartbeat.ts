@@ -6,7 +6,7 @@
  * module that owns it (policy version, inventory sequence, ...), so a feature adds its fields
  * without editing this file.
  */
-import { type Connectivity, type Heartbeat, HeartbeatSchema, type UserSession } from '#protocol/messages.ts';
+import { type Connectivity, type Heartbeat, HeartbeatSchema, type UserSession } from '#protocol/heartbeat.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger, AgentModule } from './module.ts';
 

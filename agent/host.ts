@@ -4,8 +4,8 @@
  */
 import { hostname, platform } from 'node:os';
 import { users } from 'systeminformation';
-import type { Heartbeat, UserSession } from '#protocol/messages.ts';
-import { SESSION_ID_PATTERN } from '#protocol/topics.ts';
+import type { Heartbeat, UserSession } from '#protocol/heartbeat.ts';
+import { SESSION_ID_PATTERN } from '#protocol/ids.ts';
 
 export type Platform = NonNullable<Heartbeat['platform']>;
 

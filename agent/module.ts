@@ -2,7 +2,9 @@
  * The seam between the agent's core (connection, heartbeat, outbox) and its features (inventory,
  * analyzer, command handlers). A feature is an AgentModule; the core hands it an AgentContext.
  */
-import type { Command, Heartbeat, PolicyDocument } from '#protocol/messages.ts';
+import type { Command } from '#protocol/commands.ts';
+import type { Heartbeat } from '#protocol/heartbeat.ts';
+import type { PolicyDocument } from '#protocol/policy.ts';
 
 export interface PublishOptions {
   /** @default 1 */

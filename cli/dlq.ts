@@ -16,6 +16,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseDeviceTopic } from '#protocol/topics.ts';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
 import { type FunctionSpec, functions } from '#wiring/functions.ts';
 import { type QueueName, type QueueSpec, queues } from '#wiring/resources.ts';
 import { type DeadLetter, DeadLetterSchema } from '#wiring/rule-event.ts';
@@ -129,7 +130,7 @@ export function toView(queue: DlqName, message: Message): DeadLetterView {
       return {
         ...base,
         errorType: 'Unreadable',
-        reason: `not a dead letter: ${parsed.error.issues[0]?.message}`,
+        reason: `not a dead letter: ${formatZodIssues(parsed.error, { limit: 1 })}`,
       };
     }
     const { source, errorType, reason, deviceId, topic, failedAt } = parsed.data;

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from '#agent/version.ts';
-import { isDeviceId } from '#protocol/topics.ts';
+import { isDeviceId } from '#protocol/ids.ts';
 import { type DeviceView, getDevice, listDevices } from './api-client.ts';
 import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
 import { dlqCommand } from './dlq-command.ts';

@@ -7,6 +7,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
 
 export const LocalEndpointsSchema = z.looseObject({
   mqttUrl: z.string().regex(/^mqtts:\/\//, 'mqttUrl must be mqtts://host:port'),
@@ -45,7 +46,7 @@ export async function readLocalEndpoints(dir: string): Promise<LocalEndpoints> {
   const file = join(dir, 'endpoints.json');
   const parsed = LocalEndpointsSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
   if (!parsed.success)
-    throw new Error(`${file} is not a local-cloud endpoints file: ${parsed.error.message}`);
+    throw new Error(`${file} is not a local-cloud endpoints file: ${formatZodIssues(parsed.error)}`);
   return parsed.data;
 }
 

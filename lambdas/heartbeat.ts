@@ -7,7 +7,7 @@
  */
 
 import { decodeJson } from '#protocol/encoding.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { ddb } from './commons/aws/dynamodb.ts';
 import { publishToDevice } from './commons/aws/iot-data.ts';
 import { resourceNames } from './commons/env.ts';

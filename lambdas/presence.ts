@@ -3,8 +3,8 @@
  * Idempotent by construction: each event lands only if newer than the stored one of its kind.
  */
 import { decodeJson } from '#protocol/encoding.ts';
-import { LifecycleEventSchema } from '#protocol/messages.ts';
-import { isDeviceId } from '#protocol/topics.ts';
+import { isDeviceId } from '#protocol/ids.ts';
+import { LifecycleEventSchema } from '#protocol/lifecycle.ts';
 import { ddb } from './commons/aws/dynamodb.ts';
 import { resourceNames } from './commons/env.ts';
 import { ProtocolError } from './commons/errors.ts';

@@ -7,9 +7,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { decodeFramed } from '#protocol/encoding.ts';
 import { ReportSchema } from '#protocol/inventory.ts';
-import { parseDeviceTopic } from '#protocol/topics.ts';
+import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
 import { publishToDevice } from './commons/aws/iot-data.ts';
 import { s3 } from './commons/aws/s3.ts';
 import { ProtocolError } from './commons/errors.ts';
@@ -38,7 +37,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       throw new ProtocolError(`topic ${event.topic} is not a report topic`);
     }
     const raw = payloadBytes(event);
-    const report = validate(ReportSchema, decodeFramed(raw), 'inventory report');
+    const report = validate(ReportSchema, decodeTopicPayload('report', raw), 'inventory report');
     const result = await ingestReport(inventoryDeps({ archive: s3, publish: publishToDevice }), {
       deviceId,
       report,

@@ -1,11 +1,13 @@
 /**
  * Device identity: the IoT policy every device certificate is attached to. Thing-name policy variables
  * confine a device to its own topics, so one stolen certificate cannot read or forge another device's
- * traffic (the same rule protocol/topics.ts `deviceAcl` enforces in the local broker).
+ * traffic. The topics come from protocol/topics.ts, whose `deviceAcl` enforces the same rule in the
+ * local broker.
  */
 import { Aws, CfnOutput, Token } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
+import { devicePolicyResources } from '#protocol/topics.ts';
 
 export interface DeviceIdentityProps {
   /**
@@ -36,6 +38,7 @@ export class DeviceIdentity extends Construct {
 
     const iotArn = (resource: string) =>
       `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const deviceTopics = devicePolicyResources(THING);
     const policy = new CfnPolicy(this, 'DevicePolicy', {
       policyName: this.policyName,
       policyDocument: {
@@ -48,20 +51,20 @@ export class DeviceIdentity extends Construct {
             Resource: iotArn(`client/${THING}`),
           },
           {
-            // Direct publish and Basic Ingest ($aws/rules/<rule>/...), which skips the broker's charge.
+            // Each device → cloud topic, directly and through its Basic Ingest rule ($aws/rules/<rule>/...).
             Effect: 'Allow',
             Action: 'iot:Publish',
-            Resource: [iotArn(`topic/dt/fleet/${THING}/*`), iotArn(`topic/$aws/rules/*/dt/fleet/${THING}/*`)],
+            Resource: deviceTopics.publish.map((topic) => iotArn(`topic/${topic}`)),
           },
           {
             Effect: 'Allow',
             Action: 'iot:Subscribe',
-            Resource: iotArn(`topicfilter/cmd/fleet/${THING}`),
+            Resource: deviceTopics.subscribe.map((topic) => iotArn(`topicfilter/${topic}`)),
           },
           {
             Effect: 'Allow',
             Action: 'iot:Receive',
-            Resource: iotArn(`topic/cmd/fleet/${THING}`),
+            Resource: deviceTopics.subscribe.map((topic) => iotArn(`topic/${topic}`)),
           },
         ],
       },

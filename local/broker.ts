@@ -12,8 +12,9 @@ import type { Server as NetServer, Socket } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
-import type { LifecycleEvent } from '#protocol/messages.ts';
-import { BASIC_INGEST_PREFIX, deviceAcl, isDeviceId, parseBasicIngest, topics } from '#protocol/topics.ts';
+import { isDeviceId } from '#protocol/ids.ts';
+import type { LifecycleEvent } from '#protocol/lifecycle.ts';
+import { BASIC_INGEST_PREFIX, deviceAcl, parseBasicIngest, topics } from '#protocol/topics.ts';
 import type { DevCa, IssuedCert } from './dev-ca.ts';
 import { closeServer, listenLocal, plainIp } from './http.ts';
 import {

@@ -3,7 +3,7 @@
  * versionNumber is time-based (ms), kept strictly increasing per client id, so it also orders
  * events across restarts of the local cloud.
  */
-import type { LifecycleEvent } from '#protocol/messages.ts';
+import type { LifecycleEvent } from '#protocol/lifecycle.ts';
 
 /** AWS's disconnect reasons that the local broker can tell apart. */
 export type DisconnectReason =

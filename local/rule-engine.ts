@@ -5,10 +5,11 @@
  * to the function's SQS queue. Nothing here throws into the broker.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { parseDeviceTopic, topicMatches } from '#protocol/topics.ts';
+import { topicMatches } from '#protocol/topics.ts';
+import { deadLetterOf, sendDeadLetter } from '#wiring/dead-letter.ts';
 import { type FunctionName, type FunctionSpec, functions, type Trigger } from '#wiring/functions.ts';
 import type { QueueName } from '#wiring/resources.ts';
-import { buildRuleEvent, type DeadLetter, type RuleEvent } from '#wiring/rule-event.ts';
+import { buildRuleEvent, type RuleEvent } from '#wiring/rule-event.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { Log } from './log.ts';
 import type { QueueRef } from './sqs-s3.ts';
@@ -53,11 +54,6 @@ function ruleFunctions(): Array<[FunctionName, RuleTrigger]> {
   );
 }
 
-function deviceIdFor(topic: string, clientId: string | undefined): string | undefined {
-  const presence = /^\$aws\/events\/presence\/[^/]+\/([^/]+)$/.exec(topic);
-  return parseDeviceTopic(topic)?.deviceId ?? presence?.[1] ?? clientId;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
@@ -89,42 +85,10 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   }
 
   async function deadLetter(name: FunctionName, event: RuleEvent, err: unknown): Promise<void> {
-    const error = err instanceof Error ? err : new Error(String(err));
-    const deviceId = deviceIdFor(event.topic, event.clientId);
-    const entry: DeadLetter = {
-      source: name,
-      reason: error.message,
-      errorType: error.name,
-      topic: event.topic,
-      ...(deviceId === undefined ? {} : { deviceId }),
-      failedAt: Date.now(),
-      event,
-    };
-    const send = (body: DeadLetter): Promise<unknown> =>
-      options.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: options.queues.ingestDeadLetter.url,
-          MessageBody: JSON.stringify(body),
-          MessageAttributes: {
-            source: { DataType: 'String', StringValue: name },
-            errorType: { DataType: 'String', StringValue: error.name },
-          },
-        }),
-      );
     try {
-      await send(entry);
-    } catch (sendErr) {
-      // The event itself may be what SQS refuses (too large): keep the reason and the facts, drop the payload.
-      const { payload, ...facts } = event;
-      try {
-        await send({
-          ...entry,
-          reason: `${entry.reason} (original payload of ${Buffer.byteLength(payload, 'base64')} bytes not kept: ${(sendErr as Error).message})`,
-          event: facts,
-        });
-      } catch (lastErr) {
-        log.error(`could not dead-letter a failed ${name} event`, lastErr);
-      }
+      await sendDeadLetter(options.sqs, options.queues.ingestDeadLetter.url, deadLetterOf(name, err, event));
+    } catch (lastErr) {
+      log.error(`could not dead-letter a failed ${name} event`, lastErr);
     }
   }
 

@@ -9,7 +9,7 @@
  *   zeros, which the frame's compression then all but removes. analyzer-codec.ts converts.
  */
 import * as z from 'zod';
-import { SessionIdSchema } from './messages.ts';
+import { SessionIdSchema } from './ids.ts';
 
 export const ANALYZER_SCHEMA = 2;
 

@@ -4,7 +4,7 @@
  */
 
 import type { HostProbe, Platform } from '#agent/host.ts';
-import type { UserSession } from '#protocol/messages.ts';
+import type { UserSession } from '#protocol/heartbeat.ts';
 import { createRng } from './rng.ts';
 
 /** Seeded uniform [0, 1) source: same seed, same values (one PRNG for the whole simulator). */

@@ -3,7 +3,7 @@
  * publishes one batch per session every `uploadIntervalSec` (both from the policy, re-read every
  * round, as is `enabled`). The heartbeat carries the sessions it sees.
  */
-import type { Heartbeat } from '#protocol/messages.ts';
+import type { Heartbeat } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
 import { LinuxAnalyzerSource } from './linux/source.ts';

@@ -3,7 +3,7 @@
  * and per-section merge-patch diffs afterwards (nothing when nothing changed).
  */
 import { encodeFramed } from '#protocol/encoding.ts';
-import type { Heartbeat } from '#protocol/messages.ts';
+import type { Heartbeat } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
 import { collectInventory } from './collect.ts';

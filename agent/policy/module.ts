@@ -4,15 +4,11 @@
  * version in every heartbeat. Built into the Agent (AgentContext.policy() reads it) and started
  * before the other modules, which read the policy when they start.
  */
+
+import { type Command, type CommandResult, CommandResultSchema } from '#protocol/commands.ts';
 import { encodeJson } from '#protocol/encoding.ts';
-import {
-  type Command,
-  type CommandResult,
-  CommandResultSchema,
-  type Heartbeat,
-  type PolicyDocument,
-  PolicyRequestSchema,
-} from '#protocol/messages.ts';
+import type { Heartbeat } from '#protocol/heartbeat.ts';
+import { type PolicyDocument, PolicyRequestSchema } from '#protocol/policy.ts';
 import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
 import { PolicyStore } from './store.ts';

@@ -4,7 +4,8 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type PolicyDocument, PolicyDocumentSchema } from '#protocol/messages.ts';
+import { type PolicyDocument, PolicyDocumentSchema } from '#protocol/policy.ts';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
 import { errorMessage } from '../logger.ts';
 import type { AgentLogger } from '../module.ts';
 
@@ -27,7 +28,7 @@ export class PolicyStore {
       else
         logger.warn('stored policy is invalid; using built-in defaults', {
           file,
-          error: parsed.error.message,
+          error: formatZodIssues(parsed.error),
         });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {

@@ -5,7 +5,7 @@
  * to the connection.
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { Connectivity } from '#protocol/messages.ts';
+import type { Connectivity } from '#protocol/heartbeat.ts';
 
 export interface Endpoint {
   readonly host: string;

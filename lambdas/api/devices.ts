@@ -1,7 +1,7 @@
 /** GET /devices and GET /devices/{id}. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { DeviceIdSchema } from '#protocol/messages.ts';
+import { DeviceIdSchema } from '#protocol/ids.ts';
 import { offlineGraceMs } from '../commons/config.ts';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { NotFoundError } from '../commons/errors.ts';

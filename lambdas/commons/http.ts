@@ -6,6 +6,7 @@ import type { MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, SchemaError } from './errors.ts';
 import { logger } from './powertools.ts';
 
@@ -93,6 +94,5 @@ export function json(body: unknown, statusCode = 200): APIGatewayProxyStructured
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const reasons = parsed.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
-  throw new BadRequestError(`invalid ${what}: ${reasons}`);
+  throw new BadRequestError(`invalid ${what}: ${formatZodIssues(parsed.error, { root: what })}`);
 }

@@ -3,10 +3,11 @@
  * payload against its zod schema, and send whatever is invalid to the ingest dead-letter queue with
  * the reason (no retry loop, no state touched). Transient failures are rethrown for the platform to retry.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type * as z from 'zod';
 import { parseDeviceTopic } from '#protocol/topics.ts';
-import { type DeadLetter, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
+import { formatZodIssues } from '#protocol/zod-issues.ts';
+import { deadLetterOf, sendDeadLetter } from '#wiring/dead-letter.ts';
+import { type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
 import { sqs } from './aws/sqs.ts';
 import { resourceNames } from './env.ts';
 import { isPermanentError, ProtocolError, SchemaError } from './errors.ts';
@@ -19,7 +20,8 @@ export function isInvalidInput(err: unknown): err is Error {
 
 export function parseRuleEvent(event: unknown): RuleEvent {
   const parsed = RuleEventSchema.safeParse(event);
-  if (!parsed.success) throw new SchemaError(`not a topic-rule event: ${formatIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new SchemaError(`not a topic-rule event: ${formatZodIssues(parsed.error, { limit: 5 })}`);
   return parsed.data;
 }
 
@@ -30,15 +32,9 @@ export function payloadBytes(event: RuleEvent): Buffer {
 /** Validates `value` against `schema`, turning zod issues into one readable reason. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new SchemaError(`${what} is invalid: ${formatIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new SchemaError(`${what} is invalid: ${formatZodIssues(parsed.error, { limit: 5 })}`);
   return parsed.data;
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
 }
 
 /**
@@ -57,30 +53,15 @@ export function deviceIdOf(event: RuleEvent): string {
 }
 
 export async function sendToDeadLetter(source: string, err: Error, event: unknown): Promise<void> {
-  const ruleEvent = RuleEventSchema.safeParse(event);
-  const topic = ruleEvent.success ? ruleEvent.data.topic : undefined;
-  const deviceId = topic === undefined ? undefined : parseDeviceTopic(topic)?.deviceId;
-  const entry: DeadLetter = {
-    source,
-    reason: err.message,
-    errorType: err.name,
-    ...(topic === undefined ? {} : { topic }),
-    ...(deviceId === undefined ? {} : { deviceId }),
-    failedAt: Date.now(),
-    event,
-  };
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: resourceNames.queueUrl('ingestDeadLetter'),
-      MessageBody: JSON.stringify(entry),
-      MessageAttributes: {
-        source: { DataType: 'String', StringValue: source },
-        errorType: { DataType: 'String', StringValue: err.name },
-      },
-    }),
-  );
+  const entry = deadLetterOf(source, err, event);
+  await sendDeadLetter(sqs, resourceNames.queueUrl('ingestDeadLetter'), entry);
   metrics.addMetric('DeadLettered', 'Count', 1);
-  logger.warn('device input dead-lettered', { source, reason: err.message, errorType: err.name, topic });
+  logger.warn('device input dead-lettered', {
+    source,
+    reason: entry.reason,
+    errorType: entry.errorType,
+    topic: entry.topic,
+  });
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Connectivity, Heartbeat, LifecycleEvent, UserSession } from '#protocol/messages.ts';
+import type { Connectivity, Heartbeat, UserSession } from '#protocol/heartbeat.ts';
+import type { LifecycleEvent } from '#protocol/lifecycle.ts';
 import { type DeviceStatus, deviceStatus, lastSeenAt } from './presence.ts';
 
 export interface DevicesDeps {

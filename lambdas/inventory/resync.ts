@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ResyncCommandSchema } from '#protocol/messages.ts';
+import { ResyncCommandSchema } from '#protocol/commands.ts';
 import { topics } from '#protocol/topics.ts';
 import { type CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { epochTag, PENDING_PREFIX, RESYNC_SK } from './keys.ts';

@@ -1,8 +1,8 @@
 /** Valid device messages to start from, and the raw building blocks of bad ones. */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Codec, encodeFramed, FRAME_MAGIC, FRAME_VERSION } from '#protocol/encoding.ts';
+import type { Heartbeat } from '#protocol/heartbeat.ts';
 import type { DiffReport, FullReport, JsonObject } from '#protocol/inventory.ts';
-import type { Heartbeat } from '#protocol/messages.ts';
 
 export type Sections = FullReport['sections'];
 

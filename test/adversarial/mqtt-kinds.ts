@@ -532,10 +532,15 @@ export const mqttKinds: Kind[] = [
       expect(ids, 'no device record for an invalid id').not.toContain(badId);
     }),
   ),
-  kind('mqtt', 'unknown topic under its own id: no rule, connection stays up', async (ctx) => {
+  kind('mqtt', 'topic outside the topic table under its own id: refused', async (ctx) => {
     const id = ctx.id('adv');
     const client = await ctx.device(id);
-    await client.publishAsync(`dt/fleet/${id}/no-such-thing`, 'x', { qos: 1 });
+    client.publish(`dt/fleet/${id}/no-such-thing`, 'x', { qos: 1 });
+    await expectClosed(ctx, id, client, 'FORBIDDEN_ACCESS');
+  }),
+  kind('mqtt', 'Basic Ingest to a rule that does not exist: dropped, connection stays up', async (ctx) => {
+    const id = ctx.id('adv');
+    const client = await ctx.device(id);
     await client.publishAsync(`$aws/rules/no_such_rule/dt/fleet/${id}/heartbeat`, hbJson(heartbeat()), {
       qos: 1,
     });

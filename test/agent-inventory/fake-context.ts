@@ -1,7 +1,8 @@
 import type { AgentContext } from '#agent/module.ts';
+import type { Command } from '#protocol/commands.ts';
 import { decodeFramed } from '#protocol/encoding.ts';
 import { type Report, ReportSchema } from '#protocol/inventory.ts';
-import { type Command, PolicyDocumentSchema } from '#protocol/messages.ts';
+import { PolicyDocumentSchema } from '#protocol/policy.ts';
 
 /** An AgentContext that records publishes and lets a test deliver commands. */
 export function fakeContext(dataDir: string) {

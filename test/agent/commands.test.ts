@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CommandRouter } from '#agent/commands.ts';
 import { silentLogger } from '#agent/logger.ts';
 import type { AgentLogger } from '#agent/module.ts';
-import type { CommandResult } from '#protocol/messages.ts';
+import type { CommandResult } from '#protocol/commands.ts';
 
 const NOW = 1_700_000_000_000;
 

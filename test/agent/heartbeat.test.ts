@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildHeartbeat, type HeartbeatFacts, HeartbeatLoop, mergeContributions } from '#agent/heartbeat.ts';
 import { sessionIdOf, sessionsFromLogins } from '#agent/host.ts';
 import { silentLogger } from '#agent/logger.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
 
 const facts = (): HeartbeatFacts => ({

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '#agent/logger.ts';
 import type { AgentContext } from '#agent/module.ts';
 import { PolicyModule } from '#agent/policy/module.ts';
+import type { Command } from '#protocol/commands.ts';
 import { decodeJson } from '#protocol/encoding.ts';
-import { type Command, PolicyDocumentSchema } from '#protocol/messages.ts';
+import { PolicyDocumentSchema } from '#protocol/policy.ts';
 import { topics } from '#protocol/topics.ts';
 
 const DEVICE = 'dev-policy';

@@ -1,6 +1,7 @@
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DeviceIdentity } from '#lib/identity.ts';
+import { devicePolicyResources } from '#protocol/topics.ts';
 import { testStack } from './app.ts';
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by IoT Core, not by JS.
@@ -34,15 +35,50 @@ describe('DeviceIdentity', () => {
 
     const statements = statementsOf(Template.fromStack(stack));
 
+    const { publish, subscribe } = devicePolicyResources(THING);
     expect(statements).toEqual([
       { Action: 'iot:Connect', Resource: [arn(`client/${THING}`)] },
-      {
-        Action: 'iot:Publish',
-        Resource: [arn(`topic/dt/fleet/${THING}/*`), arn(`topic/$aws/rules/*/dt/fleet/${THING}/*`)],
-      },
-      { Action: 'iot:Subscribe', Resource: [arn(`topicfilter/cmd/fleet/${THING}`)] },
-      { Action: 'iot:Receive', Resource: [arn(`topic/cmd/fleet/${THING}`)] },
+      { Action: 'iot:Publish', Resource: publish.map((topic) => arn(`topic/${topic}`)) },
+      { Action: 'iot:Subscribe', Resource: subscribe.map((topic) => arn(`topicfilter/${topic}`)) },
+      { Action: 'iot:Receive', Resource: subscribe.map((topic) => arn(`topic/${topic}`)) },
     ]);
+  });
+
+  it('lets a device publish its topics directly and through their Basic Ingest rules, and receive its commands', () => {
+    const stack = testStack();
+    new DeviceIdentity(stack, 'Identity');
+
+    const [, publish, subscribe, receive] = statementsOf(Template.fromStack(stack));
+
+    expect(publish?.Resource).toEqual(
+      expect.arrayContaining([
+        arn(`topic/dt/fleet/${THING}/heartbeat`),
+        arn(`topic/$aws/rules/fleetpulse_heartbeat/dt/fleet/${THING}/heartbeat`),
+        arn(`topic/dt/fleet/${THING}/report`),
+        arn(`topic/$aws/rules/fleetpulse_report/dt/fleet/${THING}/report`),
+        arn(`topic/dt/fleet/${THING}/policy/request`),
+      ]),
+    );
+    expect(subscribe?.Resource).toEqual([arn(`topicfilter/cmd/fleet/${THING}`)]);
+    expect(receive?.Resource).toEqual([arn(`topic/cmd/fleet/${THING}`)]);
+  });
+
+  it('stays within the IoT policy document limit of 2,048 characters', () => {
+    const stack = testStack();
+    new DeviceIdentity(stack, 'Identity');
+
+    const statements = statementsOf(Template.fromStack(stack)).map((s) => ({
+      ...s,
+      // A real ARN's partition, region and account are at most this long.
+      Resource: s.Resource.map((r) =>
+        r
+          .replace('<AWS::Partition>', 'aws-us-gov')
+          .replace('<AWS::Region>', 'ap-southeast-4')
+          .replace('<AWS::AccountId>', '123456789012'),
+      ),
+    }));
+
+    expect(JSON.stringify({ Version: '2012-10-17', Statement: statements }).length).toBeLessThan(2048);
   });
 
   it('grants nothing broader than a device-scoped resource', () => {

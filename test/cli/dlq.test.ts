@@ -4,7 +4,7 @@
  */
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Heartbeat, HeartbeatSchema } from '#protocol/messages.ts';
+import { type Heartbeat, HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { buildRuleEvent, type DeadLetter } from '#wiring/rule-event.ts';
 import { type DlqName, listDeadLetters, replayDeadLetters } from '../../cli/dlq.ts';
 import { type DlqTarget, localReplayTargets, localTarget } from '../../cli/dlq-command.ts';

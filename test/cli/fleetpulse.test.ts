@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#local/cloud.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 

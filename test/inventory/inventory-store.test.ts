@@ -16,8 +16,8 @@ import { getMeta, type MetaItem, queryPrefix, readArchivedReport } from '#lambda
 import { getInventory, listInventoryChanges } from '#lambdas/inventory/read-model.ts';
 import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
 import { decodeManifest, encodeManifest } from '#lambdas/inventory/shards.ts';
+import { ResyncCommandSchema } from '#protocol/commands.ts';
 import type { Report } from '#protocol/inventory.ts';
-import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { expectCanonicalCut } from './canonical.ts';
 import { type DeviceState, diffReport, evolve, frame, fullReport, initialState, rng } from './fixtures.ts';
 import { type Harness, startHarness } from './harness.ts';

@@ -1,8 +1,8 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInventory } from '#lambdas/inventory/read-model.ts';
+import { ResyncCommandSchema } from '#protocol/commands.ts';
 import { Codec, encodeFramed, MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
-import { ResyncCommandSchema } from '#protocol/messages.ts';
 import { topics } from '#protocol/topics.ts';
 import { tables } from '#wiring/resources.ts';
 import { buildRuleEvent } from '#wiring/rule-event.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PacketSizeScanner } from '#local/packet-size-guard.ts';
 import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
-import { LifecycleEventSchema } from '#protocol/messages.ts';
+import { LifecycleEventSchema } from '#protocol/lifecycle.ts';
 import type { RuleEvent } from '#wiring/rule-event.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
 import { publishHeader, streamPublish } from '../support/mqtt-raw.ts';

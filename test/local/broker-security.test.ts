@@ -3,7 +3,7 @@ import { connect } from 'node:tls';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
-import { LifecycleEventSchema } from '#protocol/messages.ts';
+import { LifecycleEventSchema } from '#protocol/lifecycle.ts';
 import type { RuleEvent } from '#wiring/rule-event.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';

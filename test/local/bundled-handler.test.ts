@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLambdaContext } from '#local/lambda-context.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { functions } from '#wiring/functions.ts';
 import { buildRuleEvent } from '#wiring/rule-event.ts';
 import { buildHandlerBundle, handlerEntries } from '../../bench/bundle-sizes.ts';

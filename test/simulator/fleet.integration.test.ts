@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { decodeJson } from '#protocol/encoding.ts';
-import { HeartbeatSchema } from '#protocol/messages.ts';
+import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { parseBasicIngest, parseDeviceTopic } from '#protocol/topics.ts';
 import { startSimulatedFleet } from '#simulator/fleet.ts';
 import { startTestBroker, type TestBroker } from '../agent/tls-broker.ts';

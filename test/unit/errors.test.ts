@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError, isPermanentError, ProtocolError, SchemaError } from '#lambdas/commons/errors.ts';
+import { CommandResultSchema } from '#protocol/commands.ts';
 import { decodeJson } from '#protocol/encoding.ts';
-import { CommandResultSchema } from '#protocol/messages.ts';
 
 const named = (name: string) => Object.assign(new Error(name), { name });
 
