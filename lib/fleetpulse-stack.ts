@@ -4,15 +4,14 @@
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type FunctionSpec, functions as wiredFunctions } from '#wiring/functions.ts';
 import {
-  type BucketSpec,
-  type QueueSpec,
-  type TableSpec,
   buckets as wiredBuckets,
+  functions as wiredFunctions,
   queues as wiredQueues,
   tables as wiredTables,
-} from '#wiring/resources.ts';
+} from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
+import type { BucketSpec, QueueSpec, TableSpec } from '#wiring/resources.ts';
 import { OperatorApi } from './api.ts';
 import { Archive } from './archive.ts';
 import { FleetFunctions } from './functions.ts';

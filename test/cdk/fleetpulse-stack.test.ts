@@ -2,8 +2,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FleetPulseStack } from '#lib/fleetpulse-stack.ts';
-import { functions } from '#wiring/functions.ts';
-import { queues, tables } from '#wiring/resources.ts';
+import { functions, queues, tables } from '#wiring/fleet.ts';
 import { ruleSql } from '#wiring/rule-event.ts';
 import { testApp } from './app.ts';
 
