@@ -108,7 +108,14 @@ function validate({ functions, tables, buckets, queues }: Sections): void {
       defaults.set(setting.name, setting.default);
     }
   }
+  const operatorNames = new Set<string>();
   for (const [name, spec] of Object.entries(queues)) {
+    if (spec.operatorName !== undefined) {
+      if (spec.deadLetter !== undefined || operatorNames.has(spec.operatorName)) {
+        throw new Error(`wiring: queue ${name}: only dead-letter queues get an operator name, each its own`);
+      }
+      operatorNames.add(spec.operatorName);
+    }
     if (spec.deadLetter && !Object.hasOwn(queues, spec.deadLetter.queue)) {
       throw new Error(`wiring: queue ${name}: dead-letter queue ${spec.deadLetter.queue} is not declared`);
     }
