@@ -24,22 +24,22 @@ import { StateTables } from './state.ts';
 export interface FleetPulseStackProps extends StackProps {
   /**
    * Handlers and their triggers.
-   * @default - wiring/functions.ts `functions`
+   * @default - wiring/fleet.ts `functions`
    */
   readonly functions?: Readonly<Record<string, FunctionSpec>>;
   /**
    * DynamoDB tables.
-   * @default - wiring/resources.ts `tables`
+   * @default - wiring/fleet.ts `tables`
    */
   readonly tables?: Readonly<Record<string, TableSpec>>;
   /**
    * S3 buckets.
-   * @default - wiring/resources.ts `buckets`
+   * @default - wiring/fleet.ts `buckets`
    */
   readonly buckets?: Readonly<Record<string, BucketSpec>>;
   /**
    * SQS queues.
-   * @default - wiring/resources.ts `queues`
+   * @default - wiring/fleet.ts `queues`
    */
   readonly queues?: Readonly<Record<string, QueueSpec>>;
   /**

@@ -6,7 +6,7 @@ import { functions, queues, tables } from '#wiring/fleet.ts';
 import { ruleSql } from '#wiring/rule-event.ts';
 import { testApp } from './app.ts';
 
-// The real wiring, so these tests need the handler entries of wiring/functions.ts to exist.
+// The real wiring, so these tests need the handler entries of the wiring to exist.
 function fleetPulseStack(): FleetPulseStack {
   return new FleetPulseStack(testApp(), 'FleetPulse-eu-west-1', { env: { region: 'eu-west-1' } });
 }

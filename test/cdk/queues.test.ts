@@ -51,10 +51,7 @@ describe('Queues', () => {
 
     const created = new Queues(stack, 'Queues', { queues });
 
-    expect(Object.keys(created.deadLetterQueues).sort()).toEqual([
-      'ingestDeadLetter',
-      'reportsDeadLetter',
-    ]);
+    expect(Object.keys(created.deadLetterQueues).sort()).toEqual(['ingestDeadLetter', 'reportsDeadLetter']);
   });
 
   it('gives dead-letter queues no redrive policy', () => {
