@@ -21,7 +21,10 @@ type Section = 'functions' | 'tables' | 'buckets' | 'queues';
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
   ? I
   : never;
-/** One section of all features, merged, with the literal names each declares. */
+/**
+ * One section of all features, merged, with the literal names each declares (the empty record keeps a
+ * section no feature declares an object, not `unknown`).
+ */
 type Merged<F extends Feature, S extends Section> = UnionToIntersection<
   F extends { readonly [K in S]: infer R } ? R : never
 > &
