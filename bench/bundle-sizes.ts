@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLE_FILE, handlerBuildOptions } from '#lib/bundling.ts';
-import { functions } from '#wiring/functions.ts';
+import { functions } from '#wiring/fleet.ts';
 
 /** Largest handler bundle (minified code, source map not counted) we accept: issue 7's budget. */
 export const MAX_BUNDLE_BYTES = 600 * 1024;

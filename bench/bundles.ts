@@ -15,7 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BUNDLE_TARGET } from '#lib/bundling.ts';
 import { SERVICE_NAME } from '#lib/fleet-function.ts';
-import { buckets, IOT_DATA_ENDPOINT_ENV, queues, tables } from '#wiring/resources.ts';
+import { buckets, queues, tables } from '#wiring/fleet.ts';
+import { IOT_DATA_ENDPOINT_ENV } from '#wiring/resources.ts';
 import { type BuiltBundle, buildHandlerBundle, handlerEntries, MAX_BUNDLE_BYTES } from './bundle-sizes.ts';
 
 const RESULTS_FILE = join(import.meta.dirname, 'results', 'bundles.json');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { queues } from '#wiring/resources.ts';
+import { queues } from '#wiring/fleet.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
 const RESULTS_DIR = join(import.meta.dirname, 'results');

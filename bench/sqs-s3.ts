@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { REPO_ROOT } from '#local/cloud.ts';
 import { createBuckets, startSqsS3 } from '#local/sqs-s3.ts';
-import { buckets } from '#wiring/resources.ts';
+import { buckets } from '#wiring/fleet.ts';
 
 const MESSAGES = 5000;
 const PRODUCERS = 8;

@@ -6,8 +6,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { lambdaFunctionName } from '#local/public.ts';
-import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
-import { type QueueName, queues } from '#wiring/resources.ts';
+import { type FunctionName, functions, type QueueName, queues } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 import {
   type DeadLetterView,
   DLQ_NAMES,
@@ -82,7 +82,7 @@ export function localReplayTargets(
     const trigger = spec.trigger;
     if (trigger.kind === 'queue' || trigger.kind === 'topic-rule-queue') {
       if (!target.localQueueUrl) return { kind: 'skip', reason: 'no queue lookup' };
-      return { kind: 'queue', queueUrl: await target.localQueueUrl(trigger.queue) };
+      return { kind: 'queue', queueUrl: await target.localQueueUrl(trigger.queue as QueueName) };
     }
     if (!target.lambda) {
       return { kind: 'skip', reason: 'the local cloud has no lambdaEndpoint: restart it (npm start)' };

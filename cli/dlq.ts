@@ -3,7 +3,7 @@
  * Plain functions over SDK clients, so the same code runs against AWS and the local cloud (and tests).
  *
  * - ingest DLQ: each body is a DeadLetter (wiring/rule-event.ts): source function, reason, event.
- * - reports/commands DLQs: each body is the original queue message (a rule event for reports),
+ * - reports DLQ: each body is the original queue message (a rule event for reports),
  *   moved there by SQS after `maxReceiveCount` failed receives.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
@@ -17,20 +17,16 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseDeviceTopic } from '#protocol/topics.ts';
 import { formatZodIssues } from '#protocol/zod-issues.ts';
-import { type FunctionSpec, functions } from '#wiring/functions.ts';
-import { type QueueName, type QueueSpec, queues } from '#wiring/resources.ts';
+import { functions, operatorDeadLetterQueues, type QueueName, queues } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
+import type { QueueSpec } from '#wiring/resources.ts';
 import { type DeadLetter, DeadLetterSchema } from '#wiring/rule-event.ts';
 
-export type DlqName = 'ingest' | 'reports' | 'commands';
-export const DLQ_NAMES: readonly DlqName[] = ['ingest', 'reports', 'commands'];
-export const REPLAYABLE_DLQS: readonly DlqName[] = ['ingest', 'reports'];
-
-/** The wiring queue behind each name operators type. */
-export const DLQ_QUEUES: Record<DlqName, QueueName> = {
-  ingest: 'ingestDeadLetter',
-  reports: 'reportsDeadLetter',
-  commands: 'commandsDeadLetter',
-};
+/** The wiring queue behind each name operators type: the DLQs the wiring gives an operator name. */
+export const DLQ_QUEUES = operatorDeadLetterQueues;
+export type DlqName = keyof typeof DLQ_QUEUES;
+export const DLQ_NAMES = Object.keys(DLQ_QUEUES) as DlqName[];
+export const REPLAYABLE_DLQS: readonly DlqName[] = DLQ_NAMES;
 
 /** Older dead letters hidden from the re-dead-letter search: tolerates clock skew with Lambda. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -44,7 +40,7 @@ export interface DeadLetterView {
   readonly queue: DlqName;
   /** ingest: when the handler gave up; other DLQs: when the message was first sent. */
   readonly failedAt?: number;
-  /** The wiring function that failed (for reports/commands: the queue's consumer). */
+  /** The wiring function that failed (for reports: the queue's consumer). */
   readonly source?: string;
   readonly errorType?: string;
   readonly reason?: string;

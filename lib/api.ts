@@ -1,5 +1,5 @@
 /**
- * Operator API: an HTTP API whose routes come from the 'api' triggers of wiring/functions.ts. Every
+ * Operator API: an HTTP API whose routes come from the 'api' triggers of the wiring (wiring/fleet.ts; one function per API feature). Every
  * route requires SigV4-signed requests (IAM authorization); the stage logs every request and throttles.
  */
 import { CfnOutput } from 'aws-cdk-lib';

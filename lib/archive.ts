@@ -1,5 +1,5 @@
 /**
- * Archive: one S3 bucket per `buckets` entry of wiring/resources.ts for raw reports and analyzer
+ * Archive: one S3 bucket per `buckets` entry of the wiring (wiring/fleet.ts) for raw reports and analyzer
  * batches, plus the bucket their server access logs go to. Private, TLS-only, encrypted, versioned
  * (keys are deterministic, so a retried delivery overwrites: versioning keeps the overwritten copy).
  */

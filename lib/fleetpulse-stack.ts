@@ -4,15 +4,14 @@
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type FunctionSpec, functions as wiredFunctions } from '#wiring/functions.ts';
 import {
-  type BucketSpec,
-  type QueueSpec,
-  type TableSpec,
   buckets as wiredBuckets,
+  functions as wiredFunctions,
   queues as wiredQueues,
   tables as wiredTables,
-} from '#wiring/resources.ts';
+} from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
+import type { BucketSpec, QueueSpec, TableSpec } from '#wiring/resources.ts';
 import { OperatorApi } from './api.ts';
 import { Archive } from './archive.ts';
 import { FleetFunctions } from './functions.ts';
@@ -25,22 +24,22 @@ import { StateTables } from './state.ts';
 export interface FleetPulseStackProps extends StackProps {
   /**
    * Handlers and their triggers.
-   * @default - wiring/functions.ts `functions`
+   * @default - wiring/fleet.ts `functions`
    */
   readonly functions?: Readonly<Record<string, FunctionSpec>>;
   /**
    * DynamoDB tables.
-   * @default - wiring/resources.ts `tables`
+   * @default - wiring/fleet.ts `tables`
    */
   readonly tables?: Readonly<Record<string, TableSpec>>;
   /**
    * S3 buckets.
-   * @default - wiring/resources.ts `buckets`
+   * @default - wiring/fleet.ts `buckets`
    */
   readonly buckets?: Readonly<Record<string, BucketSpec>>;
   /**
    * SQS queues.
-   * @default - wiring/resources.ts `queues`
+   * @default - wiring/fleet.ts `queues`
    */
   readonly queues?: Readonly<Record<string, QueueSpec>>;
   /**

@@ -1,7 +1,7 @@
 /**
- * All handlers of wiring/functions.ts as FleetFunctions, each given exactly the access its spec
- * declares (tables, buckets, queues, IoT publish). No handler is special-cased here: to give a
- * handler a resource, change its `access` in the wiring.
+ * All handlers of the wiring (wiring/fleet.ts) as FleetFunctions, each given exactly the access its
+ * spec declares (tables, buckets, queues, IoT publish) and the settings it reads. No handler is
+ * special-cased here: to give a handler a resource, change its `access` in its feature's wiring.
  */
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -68,6 +68,8 @@ export class FleetFunctions extends Construct {
         memoryMb: spec.memoryMb,
         timeoutSec: spec.timeoutSec,
       });
+      // Declared settings are set explicitly, so a deployed function shows what it runs with.
+      for (const setting of spec.settings ?? []) fn.lambda.addEnvironment(setting.name, setting.default);
       const { access } = spec;
       for (const [table, level] of entries(access.tables)) {
         const binding = lookup(name, 'table', table, props.tables);

@@ -1,5 +1,5 @@
 /**
- * Queues: one SQS queue per `queues` entry of wiring/resources.ts, with the redrive each declares.
+ * Queues: one SQS queue per `queues` entry of the wiring (wiring/fleet.ts), with the redrive each declares.
  * A queue that declares no `deadLetter` is itself a dead-letter queue (the wiring's convention).
  */
 import { Duration } from 'aws-cdk-lib';
@@ -58,7 +58,7 @@ export class Queues extends Construct {
         acknowledge(
           queue,
           'AwsSolutions-SQS3',
-          `${name} is declared as a dead-letter queue in wiring/resources.ts (no deadLetter of its own); a DLQ of a DLQ would only hide failures further.`,
+          `${name} is declared as a dead-letter queue in the wiring (no deadLetter of its own); a DLQ of a DLQ would only hide failures further.`,
         );
       }
       queues[name] = queue;

@@ -1,5 +1,5 @@
 /**
- * Device state: one DynamoDB table per `tables` entry of wiring/resources.ts. On-demand (fleet traffic
+ * Device state: one DynamoDB table per `tables` entry of the wiring (wiring/fleet.ts). On-demand (fleet traffic
  * is bursty: every agent reports after a patch Tuesday), point-in-time recovery, encrypted at rest.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';

@@ -1,5 +1,6 @@
 /** API Gateway HTTP API route matching for the `api` triggers of the wiring ("GET /devices/{id}"). */
-import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 
 export interface Route {
   readonly functionName: FunctionName;

@@ -13,8 +13,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { topics } from '#protocol/topics.ts';
-import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
-import type { QueueName } from '#wiring/resources.ts';
+import { type FunctionName, functions, type QueueName } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 import { startApiServer } from './api-server.ts';
 import { ensureApiToken } from './api-token.ts';
 import { type LocalBroker, startBroker } from './broker.ts';
@@ -261,7 +261,8 @@ async function start(
     if (trigger.kind !== 'queue' && trigger.kind !== 'topic-rule-queue') continue;
     const poller = startQueuePoller({
       functionName: name,
-      queue: queues[trigger.queue],
+      // The composition refuses a trigger naming an undeclared queue.
+      queue: queues[trigger.queue as QueueName],
       batchSize: trigger.batchSize,
       concurrency: trigger.maxConcurrency,
       runtime,

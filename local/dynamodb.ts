@@ -11,7 +11,8 @@ import {
   type KeySchemaElement,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { type TableSpec, tables } from '#wiring/resources.ts';
+import { tables } from '#wiring/fleet.ts';
+import type { TableSpec } from '#wiring/resources.ts';
 import { spawnTsWorker } from './ts-worker.ts';
 
 export interface LocalDynamoDb {

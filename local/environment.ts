@@ -2,15 +2,9 @@
  * The process environment a Lambda would have, pointed at the local emulators. Set before the
  * handler modules are imported: their AWS clients are built at module scope from these variables.
  */
-import {
-  type BucketSpec,
-  buckets,
-  IOT_DATA_ENDPOINT_ENV,
-  type QueueName,
-  queues,
-  type TableSpec,
-  tables,
-} from '#wiring/resources.ts';
+import { offlineGraceSetting } from '#wiring/devices.ts';
+import { buckets, type QueueName, queues, settings, tables } from '#wiring/fleet.ts';
+import { type BucketSpec, IOT_DATA_ENDPOINT_ENV, type TableSpec } from '#wiring/resources.ts';
 import { type LogLevel, powertoolsLogLevel } from './log.ts';
 import type { QueueRef } from './sqs-s3.ts';
 
@@ -40,8 +34,10 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): Record<string,
     POWERTOOLS_DEV: 'false',
     POWERTOOLS_LOG_LEVEL: powertoolsLogLevel(input.logLevel),
     POWERTOOLS_METRICS_DISABLED: 'true',
-    OFFLINE_GRACE_SEC: String(input.offlineGraceSec),
   };
+  // Declared settings as CDK sets them, unless this process already sets one (tests tune them so).
+  for (const setting of settings) env[setting.name] = process.env[setting.name] ?? setting.default;
+  env[offlineGraceSetting.name] = String(input.offlineGraceSec);
   for (const spec of Object.values(tables) as TableSpec[]) env[spec.envVar] = spec.localName;
   for (const spec of Object.values(buckets) as BucketSpec[]) env[spec.envVar] = spec.localName;
   for (const name of Object.keys(queues) as QueueName[]) env[queues[name].envVar] = input.queues[name].url;

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FunctionName, functions } from '#wiring/functions.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
 import { BodyTooLargeError, readBody, sendJson } from './http.ts';
 import { LOCAL_ACCOUNT_ID, lambdaFunctionName } from './lambda-context.ts';
 import { HandlerTimeoutError } from './lambda-runtime.ts';

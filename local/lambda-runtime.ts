@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { Semaphore } from '#agent/semaphore.ts';
-import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 import { buildLambdaContext } from './lambda-context.ts';
 import type { Log } from './log.ts';
 

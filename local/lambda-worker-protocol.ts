@@ -1,5 +1,5 @@
 /** Messages between lambda-workers.ts (the pool, in the cloud's thread) and lambda-worker.ts. */
-import type { FunctionName } from '#wiring/functions.ts';
+import type { FunctionName } from '#wiring/fleet.ts';
 
 export interface WorkerSettings {
   readonly repoRoot: string;

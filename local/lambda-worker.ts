@@ -3,7 +3,8 @@
  * sends it. The handler's timeout starts here, when it starts, not when the invocation was queued.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 import { importHandler, type LambdaHandler, runHandler } from './lambda-runtime.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './lambda-worker-protocol.ts';
 

@@ -12,7 +12,8 @@
  * and is replaced.
  */
 import type { Worker } from 'node:worker_threads';
-import { type FunctionName, type FunctionSpec, functions } from '#wiring/functions.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 import { type ClosableLambdaRuntime, HandlerTimeoutError, throttled } from './lambda-runtime.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerSettings } from './lambda-worker-protocol.ts';
 import type { Log } from './log.ts';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { topics } from '#protocol/topics.ts';
-import { tables } from '#wiring/resources.ts';
+import { tables } from '#wiring/fleet.ts';
 import { disconnectedEvent } from './lifecycle.ts';
 import type { RuleEngine } from './rule-engine.ts';
 

@@ -12,7 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import type { FunctionName } from '#wiring/functions.ts';
+import type { FunctionName } from '#wiring/fleet.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { Log } from './log.ts';
 import type { QueueRef } from './sqs-s3.ts';

@@ -5,11 +5,11 @@
  * to the function's SQS queue. Nothing here throws into the broker.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { topicMatches } from '#protocol/topics.ts';
+import { parseDeviceTopic, topicMatches } from '#protocol/topics.ts';
 import { deadLetterOf, sendDeadLetter } from '#wiring/dead-letter.ts';
-import { type FunctionName, type FunctionSpec, functions, type Trigger } from '#wiring/functions.ts';
-import type { QueueName } from '#wiring/resources.ts';
-import { buildRuleEvent, type RuleEvent } from '#wiring/rule-event.ts';
+import { type FunctionName, functions, type QueueName } from '#wiring/fleet.ts';
+import type { FunctionSpec, Trigger } from '#wiring/functions.ts';
+import { buildRuleEvent, type DeadLetter, type RuleEvent } from '#wiring/rule-event.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { Log } from './log.ts';
 import type { QueueRef } from './sqs-s3.ts';
@@ -125,7 +125,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         if (trigger.kind === 'topic-rule') {
           track(invokeAsync(name, event));
         } else {
-          const sent = enqueue(name, trigger.queue, event);
+          const sent = enqueue(name, trigger.queue as QueueName, event);
           track(sent);
           queued.push(sent);
         }

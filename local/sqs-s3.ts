@@ -13,7 +13,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type BucketSpec, buckets, type QueueName, type QueueSpec, queues } from '#wiring/resources.ts';
+import { buckets, type QueueName, queues } from '#wiring/fleet.ts';
+import type { BucketSpec, QueueSpec } from '#wiring/resources.ts';
 import { closeServer, listenLocal } from './http.ts';
 import { LevelStore } from './level-store.ts';
 import type { Log } from './log.ts';

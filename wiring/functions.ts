@@ -1,10 +1,8 @@
 /**
- * Which trigger invokes which handler, with which settings and which resources it may touch.
- * Read by lib/ (CDK: functions, topic rules, event sources, routes, grants) and by local/ (the
- * local cloud's rule engine, queue pollers and API server), so the two cannot drift.
+ * What a handler is, as the wiring declares it: its trigger, the resources it may touch and the
+ * settings it reads from its environment. Features declare their functions with these types
+ * (wiring/<feature>.ts); wiring/fleet.ts composes them into the one declaration lib/ and local/ read.
  */
-import { ingestRules } from '#protocol/topics.ts';
-import type { BucketName, QueueName, TableName } from './resources.ts';
 
 export type Trigger =
   /** IoT topic rule → Lambda (asynchronous invoke; failures retried, then sent to the ingest DLQ). */
@@ -14,7 +12,7 @@ export type Trigger =
       readonly kind: 'topic-rule-queue';
       readonly ruleName: string;
       readonly topicFilter: string;
-      readonly queue: QueueName;
+      readonly queue: string;
       readonly batchSize: number;
       readonly maxBatchingWindowSec: number;
       /** Batches processed at once (SQS event source maximum concurrency, 2..1000). */
@@ -23,7 +21,7 @@ export type Trigger =
   /** SQS queue → Lambda. */
   | {
       readonly kind: 'queue';
-      readonly queue: QueueName;
+      readonly queue: string;
       readonly batchSize: number;
       readonly maxBatchingWindowSec: number;
       /** Batches processed at once (SQS event source maximum concurrency, 2..1000). */
@@ -32,12 +30,25 @@ export type Trigger =
   /** API Gateway HTTP API routes ("GET /devices/{id}"). */
   | { readonly kind: 'api'; readonly routes: readonly string[] };
 
+/** Resources by wiring name; the composition refuses a name no feature declares. */
 export interface Access {
-  readonly tables?: Partial<Record<TableName, 'read' | 'readWrite'>>;
-  readonly buckets?: Partial<Record<BucketName, 'read' | 'readWrite'>>;
-  readonly queues?: Partial<Record<QueueName, 'send' | 'consume'>>;
+  readonly tables?: Readonly<Record<string, 'read' | 'readWrite'>>;
+  readonly buckets?: Readonly<Record<string, 'read' | 'readWrite'>>;
+  readonly queues?: Readonly<Record<string, 'send' | 'consume'>>;
   /** May publish to cmd/fleet/* through the IoT data plane. */
   readonly iotPublish?: boolean;
+}
+
+/**
+ * A value a handler reads from its environment. CDK sets it on every function that declares it; the
+ * local cloud sets it unless the process environment already has it (tests tune it that way).
+ */
+export interface SettingSpec {
+  /** Environment variable name. */
+  readonly name: string;
+  /** The value when nothing else is configured; the handler's own fallback must agree (tested). */
+  readonly default: string;
+  readonly doc: string;
 }
 
 export interface FunctionSpec {
@@ -48,70 +59,58 @@ export interface FunctionSpec {
   readonly timeoutSec: number;
   readonly trigger: Trigger;
   readonly access: Access;
+  /**
+   * Settings the handler reads from its environment.
+   * @default - none
+   */
+  readonly settings?: readonly SettingSpec[];
 }
 
-export const functions = {
-  heartbeat: {
-    entry: 'lambdas/heartbeat.ts',
-    description: 'Records heartbeats (last seen, version, source IP, connectivity); nudges stale devices',
-    memoryMb: 256,
-    timeoutSec: 10,
-    trigger: { kind: 'topic-rule', ...ingestRules.heartbeat },
-    access: {
-      // Inventory read-write: reconciling the report sequence records lag markers and rate-limits resyncs.
-      tables: { devices: 'readWrite', inventory: 'readWrite' },
-      queues: { ingestDeadLetter: 'send' },
-      iotPublish: true,
-    },
-  },
-  presence: {
-    entry: 'lambdas/presence.ts',
-    description: 'Tracks connect/disconnect lifecycle events',
-    memoryMb: 256,
-    timeoutSec: 10,
-    trigger: { kind: 'topic-rule', ...ingestRules.presence },
-    access: { tables: { devices: 'readWrite' }, queues: { ingestDeadLetter: 'send' } },
-  },
-  reports: {
-    entry: 'lambdas/report.ts',
-    description: 'Archives inventory reports and merges them into per-section state',
-    memoryMb: 512,
-    timeoutSec: 30,
-    trigger: {
-      kind: 'topic-rule-queue',
-      ...ingestRules.report,
-      queue: 'reports',
-      batchSize: 10,
-      maxBatchingWindowSec: 1,
-      // Reports of one device may be applied concurrently; the store is correct under that.
-      maxConcurrency: 5,
-    },
-    access: {
-      tables: { inventory: 'readWrite', devices: 'readWrite' },
-      buckets: { archive: 'readWrite' },
-      queues: { reports: 'consume', ingestDeadLetter: 'send' },
-      iotPublish: true,
-    },
-  },
-  api: {
-    entry: 'lambdas/api.ts',
-    description: 'Operator API',
-    memoryMb: 512,
-    timeoutSec: 15,
-    trigger: {
-      kind: 'api',
-      routes: [
-        'GET /devices',
-        'GET /devices/{id}',
-        'GET /devices/{id}/inventory',
-        'GET /devices/{id}/inventory/changes',
-      ],
-    },
-    access: {
-      tables: { devices: 'read', inventory: 'read' },
-      buckets: { archive: 'read' },
-    },
-  },
-} as const satisfies Record<string, FunctionSpec>;
+/**
+ * Access of a function together with the access of what it runs for other features (a heartbeat
+ * reaction's tables, say), as one grant list: read-write wins over read; a queue must be named with
+ * one right only (send and consume are different rights, not levels).
+ */
+export function mergeAccess(...parts: readonly Access[]): Access {
+  const tables = mergeLevels(parts.map((p) => p.tables));
+  const buckets = mergeLevels(parts.map((p) => p.buckets));
+  const queues: Record<string, 'send' | 'consume'> = {};
+  for (const part of parts) {
+    for (const [name, right] of Object.entries(part.queues ?? {})) {
+      if (queues[name] !== undefined && queues[name] !== right) {
+        throw new Error(`access to queue ${name} is declared both as ${queues[name]} and ${right}`);
+      }
+      queues[name] = right;
+    }
+  }
+  return {
+    ...(tables ? { tables } : {}),
+    ...(buckets ? { buckets } : {}),
+    ...(Object.keys(queues).length > 0 ? { queues } : {}),
+    ...(parts.some((p) => p.iotPublish === true) ? { iotPublish: true } : {}),
+  };
+}
 
-export type FunctionName = keyof typeof functions;
+function mergeLevels(
+  records: ReadonlyArray<Readonly<Record<string, 'read' | 'readWrite'>> | undefined>,
+): Record<string, 'read' | 'readWrite'> | undefined {
+  const out: Record<string, 'read' | 'readWrite'> = {};
+  for (const record of records) {
+    for (const [name, level] of Object.entries(record ?? {})) {
+      out[name] = out[name] === 'readWrite' ? 'readWrite' : level;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * What a feature adds to a function of another feature that runs its code (a heartbeat reaction, say):
+ * the access and settings follow the feature that needs them.
+ */
+export interface Contribution {
+  /** The contributing code's name where the host function lists it (a heartbeat reaction's name). */
+  readonly name: string;
+  readonly access: Access;
+  /** @default - none */
+  readonly settings?: readonly SettingSpec[];
+}

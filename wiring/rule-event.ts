@@ -43,7 +43,7 @@ export function buildRuleEvent(input: {
 
 /** What a dead-letter message carries: enough to understand the failure and to replay the event. */
 export const DeadLetterSchema = z.object({
-  /** Function name from wiring/functions.ts. */
+  /** Function name from the wiring (wiring/fleet.ts). */
   source: z.string(),
   reason: z.string(),
   /** Error class: DecodeError, SchemaError, ProtocolError, ... */

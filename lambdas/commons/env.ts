@@ -1,11 +1,4 @@
-import {
-  type BucketName,
-  buckets,
-  type QueueName,
-  queues,
-  type TableName,
-  tables,
-} from '#wiring/resources.ts';
+import { type BucketName, buckets, type QueueName, queues, type TableName, tables } from '#wiring/fleet.ts';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { Archive } from '#lib/archive.ts';
-import { buckets } from '#wiring/resources.ts';
+import { buckets } from '#wiring/fleet.ts';
 import { testStack } from './app.ts';
 
 function archiveTemplate(): Template {

@@ -2,12 +2,11 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FleetPulseStack } from '#lib/fleetpulse-stack.ts';
-import { functions } from '#wiring/functions.ts';
-import { queues, tables } from '#wiring/resources.ts';
+import { functions, queues, tables } from '#wiring/fleet.ts';
 import { ruleSql } from '#wiring/rule-event.ts';
 import { testApp } from './app.ts';
 
-// The real wiring, so these tests need the handler entries of wiring/functions.ts to exist.
+// The real wiring, so these tests need the handler entries of the wiring to exist.
 function fleetPulseStack(): FleetPulseStack {
   return new FleetPulseStack(testApp(), 'FleetPulse-eu-west-1', { env: { region: 'eu-west-1' } });
 }

@@ -43,6 +43,23 @@ describe('FleetFunctions', () => {
     });
   });
 
+  it('sets each setting a spec declares on the function environment, at its default', () => {
+    const stack = testStack();
+
+    new FleetFunctions(stack, 'Functions', {
+      functions: {
+        tuned: {
+          ...spec({}),
+          settings: [{ name: 'OFFLINE_GRACE_SEC', default: '180', doc: 'grace' }],
+        },
+      },
+    });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ OFFLINE_GRACE_SEC: '180' }) },
+    });
+  });
+
   it('gives IoT publishers the data endpoint from one DescribeEndpoint lookup per stack', () => {
     const stack = testStack();
 

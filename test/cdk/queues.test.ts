@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { Queues } from '#lib/queues.ts';
-import { queues } from '#wiring/resources.ts';
+import { queues } from '#wiring/fleet.ts';
 import { testStack } from './app.ts';
 
 describe('Queues', () => {
@@ -51,11 +51,7 @@ describe('Queues', () => {
 
     const created = new Queues(stack, 'Queues', { queues });
 
-    expect(Object.keys(created.deadLetterQueues).sort()).toEqual([
-      'commandsDeadLetter',
-      'ingestDeadLetter',
-      'reportsDeadLetter',
-    ]);
+    expect(Object.keys(created.deadLetterQueues).sort()).toEqual(['ingestDeadLetter', 'reportsDeadLetter']);
   });
 
   it('gives dead-letter queues no redrive policy', () => {

@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { StateTables } from '#lib/state.ts';
-import { tables } from '#wiring/resources.ts';
+import { tables } from '#wiring/fleet.ts';
 import { testStack } from './app.ts';
 
 describe('StateTables', () => {

@@ -21,7 +21,7 @@ import { REPO_ROOT } from '#local/cloud.ts';
 import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
-import { buckets, queues } from '#wiring/resources.ts';
+import { buckets, queues } from '#wiring/fleet.ts';
 import { type GroupProcess, spawnGroup } from '../support/process-group.ts';
 
 const { values } = parseArgs({
@@ -102,7 +102,7 @@ async function writeUntil(cloud: Cloud, round: number, stop: Promise<void>) {
   void stop.then(() => {
     running = false;
   });
-  const url = await queueUrl(cloud, 'commandsDeadLetter');
+  const url = await queueUrl(cloud, 'reportsDeadLetter');
   const loop = async (step: (i: number) => Promise<void>): Promise<void> => {
     for (let i = 0; running; i++) {
       try {
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
       cloud = await startCloud(dataDir);
     }
 
-    const dead = await peekMessages(cloud.sqs, await queueUrl(cloud, 'commandsDeadLetter'), sent.size + 100);
+    const dead = await peekMessages(cloud.sqs, await queueUrl(cloud, 'reportsDeadLetter'), sent.size + 100);
     const found = new Map(dead.map((m) => [m.MessageId ?? '', m.Body ?? '']));
     for (const [id, body] of sent) check(found.get(id) === body, `message ${body} lost`);
     for (const [key, body] of objects) {

@@ -8,7 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listDeadLetters } from '#cli/dlq.ts';
 import type { InventoryDeps, InventorySettings } from '#lambdas/inventory/deps.ts';
-import { buckets, tables } from '#wiring/resources.ts';
+import { buckets, tables } from '#wiring/fleet.ts';
 import { type DeadLetter, DeadLetterSchema } from '#wiring/rule-event.ts';
 import { startTestCloud } from '../support/local-cloud.ts';
 

@@ -4,7 +4,7 @@ import { getInventory } from '#lambdas/inventory/read-model.ts';
 import { ResyncCommandSchema } from '#protocol/commands.ts';
 import { Codec, encodeFramed, MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
 import { topics } from '#protocol/topics.ts';
-import { tables } from '#wiring/resources.ts';
+import { tables } from '#wiring/fleet.ts';
 import { buildRuleEvent } from '#wiring/rule-event.ts';
 import {
   type DeviceState,

@@ -5,22 +5,27 @@ import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-c
 describe('local operator API (API Gateway HTTP API, payload 2.0)', () => {
   let t: TestCloud;
   const events: APIGatewayProxyEventV2[] = [];
+  /** Which wiring function each request reached. */
+  const invoked: string[] = [];
+  const stub = (name: string) => async (event: APIGatewayProxyEventV2) => {
+    invoked.push(name);
+    events.push(event);
+    if (event.pathParameters?.id === 'explode') throw new Error('boom');
+    if (event.rawPath === '/devices') return { items: [] };
+    return {
+      statusCode: 202,
+      headers: { 'X-Device': event.pathParameters?.id ?? '' },
+      cookies: ['a=1'],
+      body: JSON.stringify({ id: event.pathParameters?.id }),
+    };
+  };
   const auth = () => ({ authorization: `Bearer ${t.endpoints.apiToken}` });
 
   beforeAll(async () => {
     t = await startTestCloud({
       handlersOverride: stubHandlers({
-        api: async (event: APIGatewayProxyEventV2) => {
-          events.push(event);
-          if (event.pathParameters?.id === 'explode') throw new Error('boom');
-          if (event.rawPath === '/devices') return { items: [] };
-          return {
-            statusCode: 202,
-            headers: { 'X-Device': event.pathParameters?.id ?? '' },
-            cookies: ['a=1'],
-            body: JSON.stringify({ id: event.pathParameters?.id }),
-          };
-        },
+        devicesApi: stub('devicesApi'),
+        inventoryApi: stub('inventoryApi'),
       }),
     });
   });
@@ -76,6 +81,16 @@ describe('local operator API (API Gateway HTTP API, payload 2.0)', () => {
       },
     });
     expect(event?.headers['x-trace']).toBe('abc');
+  });
+
+  it('sends each route to the function its feature wiring declares', async () => {
+    invoked.length = 0;
+
+    await fetch(`${t.endpoints.apiUrl}/devices/dev-x2/inventory/changes`, { headers: auth() });
+    await fetch(`${t.endpoints.apiUrl}/devices/dev-x2`, { headers: auth() });
+    await fetch(`${t.endpoints.apiUrl}/devices`, { headers: auth() });
+
+    expect(invoked).toEqual(['inventoryApi', 'devicesApi', 'devicesApi']);
   });
 
   it('returns a non-structured handler result as 200 JSON', async () => {

@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLambdaContext } from '#local/lambda-context.ts';
 import { HeartbeatSchema } from '#protocol/heartbeat.ts';
-import { functions } from '#wiring/functions.ts';
+import { functions } from '#wiring/fleet.ts';
 import { buildRuleEvent } from '#wiring/rule-event.ts';
 import { buildHandlerBundle, handlerEntries } from '../../bench/bundle-sizes.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';

@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#local/cloud.ts';
 import { createBuckets, createQueues, type QueueRef } from '#local/sqs-s3.ts';
-import { buckets, type QueueName } from '#wiring/resources.ts';
+import { buckets, type QueueName } from '#wiring/fleet.ts';
 import { type GroupProcess, spawnGroup } from '../support/process-group.ts';
 import { waitFor } from '../support/wait.ts';
 

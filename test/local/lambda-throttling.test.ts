@@ -6,7 +6,7 @@ import {
   loadInProcessRuntime,
 } from '#local/lambda-runtime.ts';
 import { createLog } from '#local/log.ts';
-import type { FunctionName } from '#wiring/functions.ts';
+import type { FunctionName } from '#wiring/fleet.ts';
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
@@ -42,7 +42,8 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     heartbeat,
     presence: idle,
     reports: idle,
-    api: idle,
+    devicesApi: idle,
+    inventoryApi: idle,
   };
   return loadInProcessRuntime({
     repoRoot: '/nonexistent',

@@ -5,7 +5,7 @@ import { workerPools } from '#local/lambda-workers.ts';
 import { LifecycleVersions } from '#local/lifecycle.ts';
 import { failedMessageIds } from '#local/queue-poller.ts';
 import { parseBasicIngest } from '#protocol/topics.ts';
-import { functions } from '#wiring/functions.ts';
+import { functions } from '#wiring/fleet.ts';
 
 describe('SQS partial batch responses', () => {
   const ids = ['m1', 'm2', 'm3'];

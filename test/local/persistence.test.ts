@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buckets, tables } from '#wiring/resources.ts';
+import { buckets, tables } from '#wiring/fleet.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
 
 describe('local cloud storage', () => {
@@ -45,7 +45,7 @@ describe('local cloud storage', () => {
       new PutCommand({ TableName: tables.devices.localName, Item: { deviceId: 'dev-p1', status: 'online' } }),
     );
     await t.aws.sqs.send(
-      new SendMessageCommand({ QueueUrl: t.cloud.queues.commandsDeadLetter.url, MessageBody: 'kept' }),
+      new SendMessageCommand({ QueueUrl: t.cloud.queues.reportsDeadLetter.url, MessageBody: 'kept' }),
     );
 
     await t.restart();
@@ -57,7 +57,7 @@ describe('local cloud storage', () => {
       new GetObjectCommand({ Bucket: bucket, Key: 'reports/dev-p1/seq=1.bin' }),
     );
     const queued = await t.aws.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: t.cloud.queues.commandsDeadLetter.url, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({ QueueUrl: t.cloud.queues.reportsDeadLetter.url, WaitTimeSeconds: 1 }),
     );
     expect(item.Item).toEqual({ deviceId: 'dev-p1', status: 'online' });
     expect(Buffer.from((await object.Body?.transformToByteArray()) ?? []).equals(binary)).toBe(true);

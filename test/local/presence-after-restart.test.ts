@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tables } from '#wiring/resources.ts';
+import { tables } from '#wiring/fleet.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 
 describe('presence after a restart of the local cloud', () => {

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queues } from '#wiring/resources.ts';
+import { queues } from '#wiring/fleet.ts';
 import { DeadLetterSchema, type RuleEvent, RuleEventSchema } from '#wiring/rule-event.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';

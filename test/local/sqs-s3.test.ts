@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuckets, createQueues, type LocalSqsS3, startSqsS3 } from '#local/sqs-s3.ts';
-import { buckets, queues } from '#wiring/resources.ts';
+import { buckets, queues } from '#wiring/fleet.ts';
 
 let dir: string;
 let emulator: LocalSqsS3;

@@ -26,7 +26,7 @@ import {
 import { type IssuedCert, issueDeviceCert } from '#local/dev-ca.ts';
 import { connectDeviceClient } from '#local/device-client.ts';
 import type { HandlerOverrides, LambdaHandler } from '#local/lambda-runtime.ts';
-import { type FunctionName, functions } from '#wiring/functions.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
 
 export type TestCloudOptions = Omit<LocalCloudOptions, 'ports' | 'writeEndpointsFile'>;
 
