@@ -9,13 +9,15 @@ const { ddb } = await import('#lambdas/commons/aws/dynamodb.ts');
 const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
 
 const data = 'x'.repeat(input.itemBytes);
+// Unique per run: the baseline runs twice against one table, and its puts are conditional.
+const run = `${process.pid}-${Date.now().toString(36)}-${input.thread}`;
 let n = 0;
 const put = (i: number) =>
   ddb.send(
     new PutCommand({
       TableName: input.table,
       Item: {
-        deviceId: `bench-sdk-${input.thread}-${i % 500}`,
+        deviceId: `bench-sdk-${run}-${i % 500}`,
         sk: `shard#software#${i}`,
         data,
         g: i,
