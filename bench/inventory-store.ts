@@ -33,8 +33,9 @@ import { encodeFramed } from '#protocol/encoding.ts';
 import type { Report } from '#protocol/inventory.ts';
 import { topics } from '#protocol/topics.ts';
 import { createRng, hashString, type Rng, SimulatedHost } from '#simulator/inventory/generated-host.ts';
-import { type RawDynamoDbOptions, type RawDynamoDbResult, runRawDynamoDbBench } from './dynamodb-raw.ts';
-import { runSdkRawBench, type SdkRawOptions, type SdkRawResult } from './dynamodb-sdk-raw.ts';
+import { type RawDynamoDbOptions, runRawDynamoDbBench } from './dynamodb-raw.ts';
+import { runSdkRawBench, type SdkRawOptions } from './dynamodb-sdk-raw.ts';
+import { type EfficiencyResult, efficiencyOf } from './efficiency.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
 import { table } from './table.ts';
 
@@ -43,8 +44,6 @@ const COLLECTED_AT_BASE = Date.UTC(2024, 5, 1);
 const TARGET_RATIO = 1 / 10;
 /** Reboot storm: an agent start's full report equal (or nearly equal) to the stored state. */
 const REBOOT_TARGET_WRITE_UNITS = 10;
-/** Pipeline efficiency target: the pipeline drives the emulator at ≥ 80 % of its raw request rate. */
-const TARGET_EFFICIENCY = 0.8;
 
 export interface StoreBenchOptions {
   devices: number;
@@ -104,27 +103,6 @@ export interface ThroughputBenchResult {
   /** CPU time of the whole process (cloud and the bench's devices) per DynamoDB request, in ms. */
   cpuMsPerRequest: number;
   environment: string;
-}
-
-export interface EfficiencyResult {
-  /** The baseline: the handlers' client doing nothing but requests (the faster of two runs). */
-  raw: SdkRawResult;
-  /** requests/s of the runs before and after the pipeline. */
-  rawRuns: [number, number];
-  /** The emulator's ceiling: a thin client with pre-serialised requests, no SDK. */
-  emulatorCeiling: RawDynamoDbResult;
-  /** reports/s × DynamoDB requests per report: the request rate the pipeline drove the emulator at. */
-  pipelineRequestsPerSec: number;
-  /** pipelineRequestsPerSec ÷ raw requests/s. */
-  efficiency: number;
-  /** pipelineRequestsPerSec ÷ the emulator's ceiling. */
-  ofEmulatorCeiling: number;
-  /**
-   * The same question in CPU time, which other load on a shared machine does not skew: the raw
-   * run's CPU per request ÷ the pipeline's CPU per request (whole process, all threads).
-   */
-  cpuEfficiency: number;
-  target: { min: number; met: boolean };
 }
 
 export interface CloudBenchResult {
@@ -490,28 +468,15 @@ export async function runInventoryCloudBench(options: {
     const rawBefore = await runSdkRawBench(cloud.env, table, rawOptions);
     const throughput = await runThroughputBench(cloud, domain, options.throughput);
     const rawAfter = await runSdkRawBench(cloud.env, table, rawOptions);
-    const raw = rawAfter.requestsPerSec > rawBefore.requestsPerSec ? rawAfter : rawBefore;
     const emulatorCeiling = await runRawDynamoDbBench(
       cloud.endpoints.dynamodbEndpoint,
       table,
       options.ceiling,
     );
-    const pipelineRequestsPerSec = round1(throughput.reportsPerSec * throughput.dynamodbRequestsPerReport);
-    const ratio = (of: number) => Math.round((pipelineRequestsPerSec / of) * 100) / 100;
-    const efficiency = ratio(raw.requestsPerSec);
     return {
       store,
       throughput,
-      efficiency: {
-        raw,
-        rawRuns: [rawBefore.requestsPerSec, rawAfter.requestsPerSec],
-        emulatorCeiling,
-        pipelineRequestsPerSec,
-        efficiency,
-        ofEmulatorCeiling: ratio(emulatorCeiling.requestsPerSec),
-        cpuEfficiency: Math.round((raw.cpuMsPerRequest / throughput.cpuMsPerRequest) * 100) / 100,
-        target: { min: TARGET_EFFICIENCY, met: efficiency >= TARGET_EFFICIENCY },
-      },
+      efficiency: efficiencyOf(throughput, [rawBefore, rawAfter], emulatorCeiling),
     };
   } finally {
     await cloud?.stop();
@@ -585,33 +550,5 @@ export function formatThroughputTable(r: ThroughputBenchResult): string {
     table(['throughput through the local cloud', 'value'], rows),
     `DynamoDB requests during the run: ${byOperation}`,
     `note: ${r.environment}`,
-  ].join('\n');
-}
-
-export function formatEfficiencyTable(r: EfficiencyResult, t: ThroughputBenchResult): string {
-  const o = r.raw.options;
-  const c = r.emulatorCeiling.options;
-  const rows = [
-    [
-      `raw rate: handlers' client, ${o.threads} threads × ${o.concurrency} concurrent ${r.raw.operation}, ${o.itemBytes} B, ${o.durationMs / 1000} s (best of before/after: ${r.rawRuns.join(', ')})`,
-      `${r.raw.requestsPerSec} req/s`,
-    ],
-    ['reports/s end to end', t.reportsPerSec.toFixed(1)],
-    ['DynamoDB requests per report', t.dynamodbRequestsPerReport.toFixed(1)],
-    ['pipeline DynamoDB rate (reports/s × requests/report)', `${r.pipelineRequestsPerSec.toFixed(0)} req/s`],
-    ['efficiency (pipeline rate ÷ raw rate)', r.efficiency.toFixed(2)],
-    [
-      `emulator ceiling: thin client, ${c.concurrency} concurrent ${r.emulatorCeiling.operation}, no SDK`,
-      `${r.emulatorCeiling.requestsPerSec} req/s`,
-    ],
-    ['pipeline rate ÷ emulator ceiling', r.ofEmulatorCeiling.toFixed(2)],
-    ['CPU per request, raw run (ms, all threads)', r.raw.cpuMsPerRequest.toFixed(2)],
-    ['CPU per request, pipeline (ms, all threads)', t.cpuMsPerRequest.toFixed(2)],
-    ['CPU efficiency (raw ÷ pipeline CPU per request)', r.cpuEfficiency.toFixed(2)],
-  ];
-  return [
-    "pipeline efficiency: the pipeline's DynamoDB request rate against what the handlers' own client reaches with no pipeline (same run)",
-    table(['efficiency', 'value'], rows),
-    `efficiency ≥ ${r.target.min} → ${r.target.met ? 'met' : 'NOT met'}`,
   ].join('\n');
 }

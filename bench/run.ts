@@ -6,12 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatAnalyzerAgentTable, runAnalyzerAgentBench } from './analyzer-agent.ts';
 import { formatAnalyzerWireTable, runAnalyzerWireBench } from './analyzer-wire.ts';
-import {
-  formatEfficiencyTable,
-  formatStoreTable,
-  formatThroughputTable,
-  runInventoryCloudBench,
-} from './inventory-store.ts';
+import { formatEfficiencyTable } from './efficiency.ts';
+import { formatStoreTable, formatThroughputTable, runInventoryCloudBench } from './inventory-store.ts';
 import { formatWireTable, runInventoryWireBench } from './inventory-wire.ts';
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
