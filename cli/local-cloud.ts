@@ -23,7 +23,10 @@ export type LocalEndpoints = z.infer<typeof LocalEndpointsSchema>;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-export function localCloudDirCandidates(cwd = process.cwd()): string[] {
+/** Where `npm start` keeps its data: FLEETPULSE_DATA_DIR when set (as the cloud reads it), else .local-cloud/. */
+export function localCloudDirCandidates(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string[] {
+  const configured = env.FLEETPULSE_DATA_DIR;
+  if (configured) return [resolve(cwd, configured)];
   return [...new Set([join(cwd, '.local-cloud'), join(REPO_ROOT, '.local-cloud')])];
 }
 
