@@ -21,6 +21,16 @@ export const UserSessionSchema = z.object({
   startedAt: EpochMsSchema.optional(),
 });
 
+/** How the agent's analyzers fare: running sessions, failures (each restarted with backoff). */
+export const AnalyzerStatusSchema = z.object({
+  sessions: z.number().int().nonnegative(),
+  /** Analyzer failures since the agent started. */
+  restarts: z.number().int().nonnegative(),
+  lastError: z.string().max(256).optional(),
+  /** The machine has no session source (no logind, no WTS): nothing to analyze. */
+  noSessionSource: z.literal(true).optional(),
+});
+
 export const HeartbeatSchema = z.object({
   schema: z.literal(1),
   agentVersion: z.string().min(1).max(64),
@@ -35,8 +45,11 @@ export const HeartbeatSchema = z.object({
   connectivity: ConnectivitySchema,
   platform: z.enum(['linux', 'windows', 'darwin', 'other']).optional(),
   hostname: z.string().max(256).optional(),
+  /** Absent on agents without the analyzer. */
+  analyzer: AnalyzerStatusSchema.optional(),
   sentAt: EpochMsSchema,
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 export type Connectivity = z.infer<typeof ConnectivitySchema>;
 export type UserSession = z.infer<typeof UserSessionSchema>;
+export type AnalyzerStatus = z.infer<typeof AnalyzerStatusSchema>;

@@ -82,7 +82,11 @@ export class AnalyzerModule implements AgentModule {
   }
 
   heartbeatFields(): Partial<Heartbeat> {
-    const sessions = this.runtime?.sessions() ?? [];
-    return { sessions: sessions.slice(0, 256).map(({ id, user, state }) => ({ id, user, state })) };
+    if (this.runtime === undefined) return {};
+    const sessions = this.runtime.sessions().slice(0, 256);
+    return {
+      sessions: sessions.map(({ id, user, state }) => ({ id, user, state })),
+      analyzer: this.runtime.status(),
+    };
   }
 }

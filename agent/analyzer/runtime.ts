@@ -15,6 +15,7 @@ import {
 } from '#protocol/analyzer.ts';
 import { encodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
+import type { AnalyzerStatus } from '#protocol/heartbeat.ts';
 import { type BackoffOptions, backoffDelay } from '../backoff.ts';
 import type { AgentLogger } from '../module.ts';
 import type { SessionSequences } from './session-sequences.ts';
@@ -50,16 +51,6 @@ export interface AnalyzerRuntimeOptions {
 export interface AnalyzerIntervals {
   readonly sampleIntervalSec: number;
   readonly uploadIntervalSec: number;
-}
-
-/** What the heartbeat reports about the analyzers. */
-export interface AnalyzerStatus {
-  readonly sessions: number;
-  /** Analyzer failures since the agent started. */
-  readonly restarts: number;
-  readonly lastError?: string;
-  /** Set when the machine has no session source (said once in the log too). */
-  readonly noSessionSource?: true;
 }
 
 class SessionAnalyzer {

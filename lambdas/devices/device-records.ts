@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Connectivity, Heartbeat, UserSession } from '#protocol/heartbeat.ts';
+import type { AnalyzerStatus, Connectivity, Heartbeat, UserSession } from '#protocol/heartbeat.ts';
 import type { LifecycleEvent } from '#protocol/lifecycle.ts';
 import { type DeviceStatus, deviceStatus, lastSeenAt } from './presence.ts';
 
@@ -31,6 +31,7 @@ export interface DeviceItem {
   reportSeq?: number;
   reportEpoch?: string;
   sessions?: UserSession[];
+  analyzer?: AnalyzerStatus;
   connectivity?: Connectivity;
   sourceIp?: string;
   heartbeatSentAt?: number;
@@ -84,6 +85,7 @@ export async function recordHeartbeat(
     ['reportEpoch', hb.reportEpoch],
     ['platform', hb.platform],
     ['hostname', hb.hostname],
+    ['analyzer', hb.analyzer],
     ['sourceIp', input.sourceIp],
   ];
   for (const [name, value] of optional) {

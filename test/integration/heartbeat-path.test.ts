@@ -105,6 +105,32 @@ describe('heartbeat path', () => {
     device.end(true);
   });
 
+  it("stores the analyzer's status from the heartbeat and serves it with the device", async () => {
+    const device = await t.deviceClient('analyzer-hb-1');
+    const heartbeat = {
+      schema: 1,
+      agentVersion: '0.1.0',
+      uptimeSec: 120,
+      reportSeq: 0,
+      policyVersion: 0,
+      sessions: [{ id: '3-lxf8k0', user: 'CORP\\ada', state: 'locked' }],
+      analyzer: { sessions: 1, restarts: 2, lastError: 'session 3-lxf8k0: outbox refused' },
+      connectivity: { transport: 'mqtts', port: 8883, proxy: null, rttMs: 12 },
+      sentAt: Date.now(),
+    };
+    await device.publishAsync('dt/fleet/analyzer-hb-1/heartbeat', JSON.stringify(heartbeat), { qos: 1 });
+    const stored = await waitFor(
+      async () => {
+        const res = await api('/devices/analyzer-hb-1');
+        return res.status === 200 && res.body.analyzer !== undefined ? res.body : undefined;
+      },
+      { timeoutMs: 10_000, what: 'heartbeat with analyzer status' },
+    );
+    expect(stored.analyzer).toEqual(heartbeat.analyzer);
+    expect(stored.sessions).toEqual(heartbeat.sessions);
+    device.end(true);
+  });
+
   it('validates API input with clear 4xx errors', async () => {
     expect((await api('/devices', 'wrong-token')).status).toBe(401);
     const badId = await api('/devices/not%20an%20id');
