@@ -63,6 +63,7 @@ export const topicTable = {
     pattern: 'dt/fleet/{deviceId}/analyzer/{sessionId}',
     schema: AnalyzerWireBatchSchema,
     encoding: 'framed',
+    ingestRule: 'fleetpulse_analyzer',
   },
   'command-result': {
     direction: 'device-to-cloud',

@@ -3,6 +3,7 @@
  * settings, composed. Read by lib/ (CDK) and local/ (the local cloud), so the two cannot drift.
  * A new feature is a wiring/<feature>.ts file and one line here.
  */
+import { analyzer } from './analyzer.ts';
 import { devices } from './devices.ts';
 import { devicesApi } from './devices-api.ts';
 import { compose } from './feature.ts';
@@ -13,7 +14,16 @@ import { inventory } from './inventory.ts';
 import { inventoryApi } from './inventory-api.ts';
 import { presence } from './presence.ts';
 
-export const fleet = compose([ingest, devices, presence, heartbeat, inventory, devicesApi, inventoryApi]);
+export const fleet = compose([
+  ingest,
+  devices,
+  presence,
+  heartbeat,
+  inventory,
+  analyzer,
+  devicesApi,
+  inventoryApi,
+]);
 
 export const { functions, tables, buckets, queues } = fleet;
 

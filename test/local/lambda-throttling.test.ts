@@ -42,6 +42,7 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     heartbeat,
     presence: idle,
     reports: idle,
+    analyzer: idle,
     devicesApi: idle,
     inventoryApi: idle,
   };

@@ -1,0 +1,129 @@
+/**
+ * Analyzer batches: IoT rule (Basic Ingest) → SQS `analyzer` → this handler, hundreds per
+ * invocation. Each valid batch is archived unchanged in one raw bundle per invocation, its samples
+ * go to one Parquet file per query table and day, and it is indexed and counted in its session's
+ * summary. Invalid batches are dead-lettered with the reason and acknowledged.
+ *
+ * Redelivery-safe: the index keeps a batch's first location, the summary counts each sequence once,
+ * and the queries keep one copy of each row; a copy stored again in a later bundle is harmless.
+ * A transient failure fails the whole invocation and SQS delivers the records again.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type AnalyzerBatch, AnalyzerWireBatchSchema } from '#protocol/analyzer.ts';
+import { AnalyzerDecodeError, decodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
+import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
+import { dayOf, QUERY_TABLES, queryObjectKey, toQueryFiles } from './analyzer/query-tables.ts';
+import { packBundle, rawBundleKey } from './analyzer/raw-bundle.ts';
+import { foldIntoSummary, indexBatch } from './analyzer/session-store.ts';
+import { ddb } from './commons/aws/dynamodb.ts';
+import { s3 } from './commons/aws/s3.ts';
+import { resourceNames } from './commons/env.ts';
+import { ProtocolError, SchemaError } from './commons/errors.ts';
+import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
+import { withPowertools } from './commons/middleware.ts';
+import { logger, metrics } from './commons/powertools.ts';
+
+const SOURCE = 'analyzer';
+
+interface Accepted {
+  readonly deviceId: string;
+  readonly batch: AnalyzerBatch;
+  readonly frame: Uint8Array;
+}
+
+function bodyOf(record: SQSRecord): unknown {
+  try {
+    return JSON.parse(record.body);
+  } catch {
+    return record.body;
+  }
+}
+
+/** The record's batch when it is a valid one; an invalid one is dead-lettered with its reason. */
+async function accept(record: SQSRecord): Promise<Accepted | undefined> {
+  let accepted: Accepted | undefined;
+  await handleDeviceInput(SOURCE, bodyOf(record), async (event) => {
+    const deviceId = deviceIdOf(event);
+    const topic = parseDeviceTopic(event.topic);
+    if (topic?.kind !== 'analyzer') throw new ProtocolError(`topic ${event.topic} is not an analyzer topic`);
+    const frame = payloadBytes(event);
+    const wire = validate(AnalyzerWireBatchSchema, decodeTopicPayload('analyzer', frame), 'analyzer batch');
+    if (wire.sessionId !== topic.sessionId) {
+      throw new ProtocolError(
+        `batch of session ${wire.sessionId} published on the topic of session ${topic.sessionId}`,
+      );
+    }
+    let batch: AnalyzerBatch;
+    try {
+      batch = decodeAnalyzerBatch(wire);
+    } catch (err) {
+      if (err instanceof AnalyzerDecodeError)
+        throw new SchemaError(`analyzer batch is invalid: ${err.message}`);
+      throw err;
+    }
+    accepted = { deviceId, batch, frame: new Uint8Array(frame) };
+  });
+  return accepted;
+}
+
+export const handler = withPowertools(async (event: SQSEvent, context: Context) => {
+  const accepted: Accepted[] = [];
+  for (const record of event.Records) {
+    const batch = await accept(record);
+    if (batch !== undefined) accepted.push(batch);
+  }
+  if (accepted.length === 0) return;
+
+  const bucket = resourceNames.bucket('archive');
+  const deps = { ddb, table: resourceNames.table('analyzer') };
+  const id = context.awsRequestId;
+  const day = dayOf(accepted[0]?.batch.samples[0]?.t ?? Date.now());
+  const { body, index } = packBundle(
+    accepted.map(({ deviceId, batch, frame }) => ({
+      deviceId,
+      sessionId: batch.sessionId,
+      seq: batch.seq,
+      frame,
+    })),
+  );
+  const rawKey = rawBundleKey(day, id);
+  const puts = [s3.send(new PutObjectCommand({ Bucket: bucket, Key: rawKey, Body: body }))];
+  for (const [fileDay, files] of toQueryFiles(accepted)) {
+    for (const table of QUERY_TABLES) {
+      puts.push(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: queryObjectKey(table, fileDay, id),
+            Body: files[table],
+          }),
+        ),
+      );
+    }
+  }
+  await Promise.all(puts);
+
+  let duplicates = 0;
+  for (const [i, { deviceId, batch }] of accepted.entries()) {
+    const entry = index[i];
+    if (entry === undefined) continue;
+    const times = batch.samples.map((s) => s.t);
+    await indexBatch(
+      deps,
+      { deviceId, sessionId: batch.sessionId, seq: batch.seq },
+      {
+        objectKey: rawKey,
+        offset: entry.offset,
+        length: entry.length,
+        firstT: Math.min(...times),
+        lastT: Math.max(...times),
+        samples: times.length,
+      },
+    );
+    if ((await foldIntoSummary(deps, deviceId, batch, Date.now())) === 'duplicate') duplicates++;
+  }
+  metrics.addMetric('AnalyzerBatches', 'Count', accepted.length);
+  metrics.addMetric('AnalyzerBatchesDuplicate', 'Count', duplicates);
+  logger.info('analyzer batches', { batches: accepted.length, duplicates, rawKey, bytes: body.byteLength });
+});
