@@ -1,23 +1,25 @@
 /**
  * Analyzer batches: IoT rule (Basic Ingest) → SQS `analyzer` → this handler, hundreds per
- * invocation. Each valid batch is archived unchanged in one raw bundle per invocation, its samples
- * go to one Parquet file per query table and day, and it is indexed and counted in its session's
- * summary. Invalid batches are dead-lettered with the reason and acknowledged.
+ * invocation. Each valid batch is archived unchanged in one raw bundle per invocation (whose query
+ * tables analyzer-tables.ts then writes), indexed, and counted in its session's summary. Invalid
+ * batches are dead-lettered with the reason and acknowledged.
  *
  * Redelivery-safe: the index keeps a batch's first location, the summary counts each sequence once,
  * and the queries keep one copy of each row; a copy stored again in a later bundle is harmless.
  * A transient failure fails the whole invocation and SQS delivers the records again.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type AnalyzerBatch, AnalyzerWireBatchSchema } from '#protocol/analyzer.ts';
 import { AnalyzerDecodeError, decodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
 import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
-import { dayOf, QUERY_TABLES, queryObjectKey, toQueryFiles } from './analyzer/query-tables.ts';
+import { dayOf } from './analyzer/query-tables.ts';
 import { packBundle, rawBundleKey } from './analyzer/raw-bundle.ts';
 import { foldIntoSummary, indexBatch } from './analyzer/session-store.ts';
 import { ddb } from './commons/aws/dynamodb.ts';
 import { s3 } from './commons/aws/s3.ts';
+import { sqs } from './commons/aws/sqs.ts';
 import { resourceNames } from './commons/env.ts';
 import { ProtocolError, SchemaError } from './commons/errors.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
@@ -88,21 +90,14 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context) 
     })),
   );
   const rawKey = rawBundleKey(day, id);
-  const puts = [s3.send(new PutObjectCommand({ Bucket: bucket, Key: rawKey, Body: body }))];
-  for (const [fileDay, files] of toQueryFiles(accepted)) {
-    for (const table of QUERY_TABLES) {
-      puts.push(
-        s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: queryObjectKey(table, fileDay, id),
-            Body: files[table],
-          }),
-        ),
-      );
-    }
-  }
-  await Promise.all(puts);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: rawKey, Body: body }));
+  // The query tables are written from the bundle by analyzer-tables.ts.
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: resourceNames.queueUrl('analyzerTables'),
+      MessageBody: JSON.stringify({ bundleKey: rawKey }),
+    }),
+  );
 
   let duplicates = 0;
   for (const [i, { deviceId, batch }] of accepted.entries()) {

@@ -1,7 +1,7 @@
 /**
  * Analyzer: per-session batches from devices (rule → queue → handler, in large batches so that one
- * invocation writes one raw bundle and one Parquet file per table for hundreds of batches), the
- * batch index and session summaries they build.
+ * invocation writes one raw bundle for hundreds of batches), the batch index and session summaries
+ * they build, and the Parquet query tables written from each bundle by a second function.
  */
 import type { Feature } from './feature.ts';
 import { topicRuleSource } from './ingest.ts';
@@ -33,11 +33,26 @@ export const analyzer = {
       retentionDays: 14,
       operatorName: 'analyzer',
     },
+    /** One message per raw bundle written: its query tables are still to be written. */
+    analyzerTables: {
+      envVar: 'ANALYZER_TABLES_QUEUE_URL',
+      localName: 'fleetpulse-analyzer-tables',
+      visibilityTimeoutSec: 180,
+      retentionDays: 4,
+      deadLetter: { queue: 'analyzerTablesDeadLetter', maxReceiveCount: 5 },
+    },
+    analyzerTablesDeadLetter: {
+      envVar: 'ANALYZER_TABLES_DLQ_URL',
+      localName: 'fleetpulse-analyzer-tables-dlq',
+      visibilityTimeoutSec: 30,
+      retentionDays: 14,
+      operatorName: 'analyzer-tables',
+    },
   },
   functions: {
     analyzer: {
       entry: 'lambdas/analyzer.ts',
-      description: 'Archives analyzer batches in bundles, writes their query tables and session summaries',
+      description: 'Archives analyzer batches in bundles, indexes them and folds the session summaries',
       memoryMb: 512,
       timeoutSec: 60,
       trigger: {
@@ -52,7 +67,25 @@ export const analyzer = {
       access: {
         tables: { analyzer: 'readWrite' },
         buckets: { archive: 'readWrite' },
-        queues: { analyzer: 'consume', ingestDeadLetter: 'send' },
+        queues: { analyzer: 'consume', ingestDeadLetter: 'send', analyzerTables: 'send' },
+      },
+    },
+    /** A function of its own so that neither bundle carries both the Parquet writer and DynamoDB. */
+    analyzerTables: {
+      entry: 'lambdas/analyzer-tables.ts',
+      description: 'Writes the Parquet query tables of a raw analyzer bundle',
+      memoryMb: 512,
+      timeoutSec: 60,
+      trigger: {
+        kind: 'queue',
+        queue: 'analyzerTables',
+        batchSize: 10,
+        maxBatchingWindowSec: 1,
+        maxConcurrency: 2,
+      },
+      access: {
+        buckets: { archive: 'readWrite' },
+        queues: { analyzerTables: 'consume' },
       },
     },
   },

@@ -9,7 +9,7 @@
  * Every row carries (device_id, session_id, seq): storage is at-least-once, and the views the
  * queries read keep one copy of each batch (analyzer-queries.ts).
  */
-import { parquetWriteBuffer } from 'hyparquet-writer/src/write.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
 
 export const QUERY_PREFIX = 'analyzer';

@@ -51,7 +51,12 @@ describe('Queues', () => {
 
     const created = new Queues(stack, 'Queues', { queues });
 
-    expect(Object.keys(created.deadLetterQueues).sort()).toEqual(['ingestDeadLetter', 'reportsDeadLetter']);
+    expect(Object.keys(created.deadLetterQueues).sort()).toEqual([
+      'analyzerDeadLetter',
+      'analyzerTablesDeadLetter',
+      'ingestDeadLetter',
+      'reportsDeadLetter',
+    ]);
   });
 
   it('gives dead-letter queues no redrive policy', () => {

@@ -4,11 +4,16 @@
  * tables and count them in the session summary, once, however often a batch is delivered; an
  * invalid batch is dead-lettered with its reason.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { namedQueries } from '#lambdas/analyzer/queries.ts';
 import { frameOf } from '#lambdas/analyzer/raw-bundle.ts';
 import { batchLocation, readSummary } from '#lambdas/analyzer/session-store.ts';
+import { runNamedQuery } from '#local/analyzer-sql.ts';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
 import { encodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
@@ -80,6 +85,24 @@ describe('analyzer path', () => {
     const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
     expect(keys.some((k) => k.startsWith('analyzer/samples/dt=2024-06-03/'))).toBe(true);
     expect(keys.some((k) => k.startsWith('analyzer/apps/dt=2024-06-03/'))).toBe(true);
+
+    // The named queries over what the local cloud archived: the redelivered batch counts once.
+    const dir = await mkdtemp(join(tmpdir(), 'fp-analyzer-archived-'));
+    try {
+      for (const key of keys.filter((k) => k.endsWith('.parquet'))) {
+        const got = await t.aws.s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+        const path = join(dir, key.replace(/^analyzer\//, ''));
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, (await got.Body?.transformToByteArray()) ?? new Uint8Array());
+      }
+      const idle = namedQueries.find((q) => q.name === 'most-idle-or-locked-devices');
+      if (idle === undefined) throw new Error('no idle query');
+      const rows = await runNamedQuery(dir, idle, '2024-06-03', '2024-06-03');
+      const mine = rows.find((r) => r.device_id === 'an-dev-1');
+      expect(Number(mine?.total_sec)).toBe(60 * 15);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     device.end(true);
   });
 

@@ -43,6 +43,7 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     presence: idle,
     reports: idle,
     analyzer: idle,
+    analyzerTables: idle,
     devicesApi: idle,
     inventoryApi: idle,
   };

@@ -82,7 +82,12 @@ describe('wiring composition', () => {
 
 describe('the fleet wiring', () => {
   it('lists the dead-letter queues operators inspect by the names they type', () => {
-    expect(operatorDeadLetterQueues).toEqual({ ingest: 'ingestDeadLetter', reports: 'reportsDeadLetter' });
+    expect(operatorDeadLetterQueues).toEqual({
+      ingest: 'ingestDeadLetter',
+      reports: 'reportsDeadLetter',
+      analyzer: 'analyzerDeadLetter',
+      'analyzer-tables': 'analyzerTablesDeadLetter',
+    });
   });
 
   it("declares settings with the defaults the handlers' code falls back to", () => {
