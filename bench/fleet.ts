@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { queues } from '#wiring/fleet.ts';
+import { operatorDeadLetterQueues, queues } from '#wiring/fleet.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
 const RESULTS_DIR = join(import.meta.dirname, 'results');
@@ -147,7 +147,8 @@ async function deadLetters(endpoints: Endpoints): Promise<Record<string, number>
   });
   const counts: Record<string, number> = {};
   try {
-    for (const spec of [queues.ingestDeadLetter, queues.reportsDeadLetter]) {
+    // Every dead-letter queue operators see, from the wiring.
+    for (const spec of Object.values(operatorDeadLetterQueues).map((name) => queues[name])) {
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: spec.localName }));
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({
