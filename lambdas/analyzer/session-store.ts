@@ -108,7 +108,10 @@ export async function readSummary(
   return { summary: decodeSummary(String(out.Item.summary)), version: Number(out.Item.version) };
 }
 
-const MAX_ATTEMPTS = 8;
+/** Enough for many invocations folding one session at once; each lost round waits a little, with jitter. */
+const MAX_ATTEMPTS = 30;
+const contentionPause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * 2 ** attempt)));
 
 /** Counts the batch in its session's summary, once; 'duplicate' when the summary already has it. */
 export async function foldIntoSummary(
@@ -147,6 +150,7 @@ export async function foldIntoSummary(
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       // Another invocation folded a batch of this session first: read again and fold on top.
+      await contentionPause(attempt);
     }
   }
   throw new Error(`summary of session ${batch.sessionId} of ${deviceId} kept moving; retry`);

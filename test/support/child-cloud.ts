@@ -28,14 +28,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const freePorts = async (): Promise<LocalCloudPorts> => ({
+  mqtt: await freePort(),
+  api: await freePort(),
+  dynamodb: await freePort(),
+  sqsS3: await freePort(),
+  iotData: await freePort(),
+});
+
 export async function startChildCloud(options: { dataDir: string; throwOn?: string }): Promise<ChildCloud> {
-  const ports: LocalCloudPorts = {
-    mqtt: await freePort(),
-    api: await freePort(),
-    dynamodb: await freePort(),
-    sqsS3: await freePort(),
-    iotData: await freePort(),
-  };
+  let ports = await freePorts();
   let child: ChildProcess | undefined;
   let started: { endpoints: LocalCloudEndpoints; ca: string } | undefined;
 
@@ -69,7 +71,17 @@ export async function startChildCloud(options: { dataDir: string; throwOn?: stri
       ? Promise.resolve()
       : new Promise((resolve) => proc.once('exit', () => resolve()));
 
-  await launch();
+  // A port found free may be taken by another test's process before the child binds it: then the
+  // first start is tried again on other ports (a restart keeps the ports, as npm start does).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+      ports = await freePorts();
+    }
+  }
   return {
     get endpoints() {
       return (started as { endpoints: LocalCloudEndpoints }).endpoints;
