@@ -125,7 +125,8 @@ describe('applying a patch to the shards it reaches', () => {
           summarizeSectionChange(content, expected),
         );
       }),
-      { numRuns: 2000 },
+      // A fixed seed: the non-vacuity counts below depend on the draw, and CI must not flake on them.
+      { numRuns: 2000, seed: 20241129 },
     );
     // Not vacuous: both outcomes, and local patches that go through split objects.
     expect(taken).toMatchObject({
