@@ -22,7 +22,7 @@ import { s3 } from './commons/aws/s3.ts';
 import { sqs } from './commons/aws/sqs.ts';
 import { resourceNames } from './commons/env.ts';
 import { ProtocolError, SchemaError } from './commons/errors.ts';
-import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
+import { deviceIdOf, handleDeviceInput, payloadBytes, recordBody, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
@@ -34,18 +34,10 @@ interface Accepted {
   readonly frame: Uint8Array;
 }
 
-function bodyOf(record: SQSRecord): unknown {
-  try {
-    return JSON.parse(record.body);
-  } catch {
-    return record.body;
-  }
-}
-
 /** The record's batch when it is a valid one; an invalid one is dead-lettered with its reason. */
 async function accept(record: SQSRecord): Promise<Accepted | undefined> {
   let accepted: Accepted | undefined;
-  await handleDeviceInput(SOURCE, bodyOf(record), async (event) => {
+  await handleDeviceInput(SOURCE, recordBody(record), async (event) => {
     const deviceId = deviceIdOf(event);
     const topic = parseDeviceTopic(event.topic);
     if (topic?.kind !== 'analyzer') throw new ProtocolError(`topic ${event.topic} is not an analyzer topic`);

@@ -12,7 +12,7 @@ import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
 import { publishToDevice } from './commons/aws/iot-data.ts';
 import { s3 } from './commons/aws/s3.ts';
 import { ProtocolError } from './commons/errors.ts';
-import { deviceIdOf, handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
+import { deviceIdOf, handleDeviceInput, payloadBytes, recordBody, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { ingestReport } from './inventory/apply.ts';
@@ -21,17 +21,8 @@ import { inventoryDeps } from './inventory/handler-deps.ts';
 const SOURCE = 'reports';
 const processor = new BatchProcessor(EventType.SQS);
 
-/** The record body as JSON when it is JSON; the rule-event schema decides whether it is usable. */
-function bodyOf(record: SQSRecord): unknown {
-  try {
-    return JSON.parse(record.body);
-  } catch {
-    return record.body;
-  }
-}
-
 async function handleRecord(record: SQSRecord): Promise<void> {
-  await handleDeviceInput(SOURCE, bodyOf(record), async (event) => {
+  await handleDeviceInput(SOURCE, recordBody(record), async (event) => {
     const deviceId = deviceIdOf(event);
     if (parseDeviceTopic(event.topic)?.kind !== 'report') {
       throw new ProtocolError(`topic ${event.topic} is not a report topic`);

@@ -13,6 +13,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import { isConditionalCheckFailed } from '../commons/errors.ts';
 import { type AppTotals, foldBatch, type SessionSummary } from './summary.ts';
 
 export interface AnalyzerDeps {
@@ -34,9 +35,6 @@ const SEQ_DIGITS = 10;
 export const batchSk = (sessionId: string, seq: number): string =>
   `batch#${sessionId}#${String(seq).padStart(SEQ_DIGITS, '0')}`;
 export const sessionSk = (sessionId: string): string => `session#${sessionId}`;
-
-const isConditionalCheckFailed = (err: unknown): boolean =>
-  err instanceof Error && err.name === 'ConditionalCheckFailedException';
 
 /** Records where a batch is; 'duplicate' when it already has a location (a redelivery). */
 export async function indexBatch(

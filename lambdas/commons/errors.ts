@@ -21,6 +21,10 @@ export class ProtocolError extends InvalidInputError {
   override name = 'ProtocolError';
 }
 
+/** A DynamoDB condition did not hold: another writer got there first (or the item already exists). */
+export const isConditionalCheckFailed = (err: unknown): boolean =>
+  err instanceof Error && err.name === 'ConditionalCheckFailedException';
+
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }

@@ -18,6 +18,15 @@ export function isInvalidInput(err: unknown): err is Error {
   return isPermanentError(err);
 }
 
+/** An SQS record's body as JSON when it is JSON; the rule-event schema decides whether it is usable. */
+export function recordBody(record: { readonly body: string }): unknown {
+  try {
+    return JSON.parse(record.body);
+  } catch {
+    return record.body;
+  }
+}
+
 export function parseRuleEvent(event: unknown): RuleEvent {
   const parsed = RuleEventSchema.safeParse(event);
   if (!parsed.success)

@@ -14,6 +14,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '#protocol/inventory.ts';
+import { isConditionalCheckFailed } from '../commons/errors.ts';
 import type { StoredPosition } from './decide.ts';
 import type { CapacityMeter, InventoryDeps } from './deps.ts';
 import { META_SK } from './keys.ts';
@@ -55,9 +56,6 @@ export interface ShardItem {
 export class StaleReadError extends Error {
   override readonly name = 'StaleReadError';
 }
-
-export const isConditionalCheckFailed = (err: unknown): boolean =>
-  err instanceof Error && err.name === 'ConditionalCheckFailedException';
 
 export async function getItem<T>(
   deps: InventoryDeps,

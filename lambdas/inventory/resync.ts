@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ResyncCommandSchema } from '#protocol/commands.ts';
 import { topics } from '#protocol/topics.ts';
+import { isConditionalCheckFailed } from '../commons/errors.ts';
 import { type CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { epochTag, PENDING_PREFIX, RESYNC_SK } from './keys.ts';
-import { getItem, getMeta, isConditionalCheckFailed, queryPrefix } from './persistence.ts';
+import { getItem, getMeta, queryPrefix } from './persistence.ts';
 
 export interface ResyncItem {
   readonly deviceId: string;
