@@ -6,11 +6,11 @@
  *   analyzer/samples/dt=YYYY-MM-DD/<file>.parquet   one row per session sample (machine-wide measures)
  *   analyzer/apps/dt=YYYY-MM-DD/<file>.parquet      one row per app per sample
  *
- * Every row carries (device_id, session_id, seq): storage is at-least-once, and the views the
- * queries read keep one copy of each batch (analyzer-queries.ts).
+ * Every row carries (device_id, session_id, seq): storage is at-least-once, and the named queries
+ * keep one copy of each row (queries.ts).
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import type { AnalyzerBatch, AnalyzerSample, AppSample } from '#protocol/analyzer.ts';
 
 export const QUERY_PREFIX = 'analyzer';
 export const QUERY_TABLES = ['samples', 'apps'] as const;
@@ -27,135 +27,78 @@ export const dayOf = (epochMs: number): string => new Date(epochMs).toISOString(
 export const queryObjectKey = (table: QueryTable, day: string, file: string): string =>
   `${QUERY_PREFIX}/${table}/dt=${day}/${file}.parquet`;
 
-interface Columns {
-  samples: {
-    device_id: string[];
-    session_id: string[];
-    user_name: string[];
-    seq: number[];
-    t: Date[];
-    state: string[];
-    interval_sec: number[];
-    cpu_pct: number[];
-    mem_pct: number[];
-    disk_kbps: number[];
-    net_rx_kbps: number[];
-    net_tx_kbps: number[];
-  };
-  apps: {
-    device_id: string[];
-    session_id: string[];
-    seq: number[];
-    t: Date[];
-    interval_sec: number[];
-    app: string[];
-    procs: number[];
-    cpu_pct: number[];
-    mem_mb: number[];
-    focus_sec: number[];
-  };
+interface SampleRow {
+  readonly deviceId: string;
+  readonly batch: AnalyzerBatch;
+  readonly sample: AnalyzerSample;
+}
+interface AppRow extends SampleRow {
+  readonly app: AppSample;
 }
 
-const emptyColumns = (): Columns => ({
-  samples: {
-    device_id: [],
-    session_id: [],
-    user_name: [],
-    seq: [],
-    t: [],
-    state: [],
-    interval_sec: [],
-    cpu_pct: [],
-    mem_pct: [],
-    disk_kbps: [],
-    net_rx_kbps: [],
-    net_tx_kbps: [],
-  },
-  apps: {
-    device_id: [],
-    session_id: [],
-    seq: [],
-    t: [],
-    interval_sec: [],
-    app: [],
-    procs: [],
-    cpu_pct: [],
-    mem_mb: [],
-    focus_sec: [],
-  },
-});
+/** A column: its name, its Parquet type, and how a row gives its value. */
+type Column<R> = readonly [
+  string,
+  'STRING' | 'INT32' | 'DOUBLE' | 'TIMESTAMP',
+  (row: R) => string | number | Date,
+];
 
-const TYPES: Record<string, 'STRING' | 'INT32' | 'DOUBLE' | 'TIMESTAMP'> = {
-  device_id: 'STRING',
-  session_id: 'STRING',
-  user_name: 'STRING',
-  state: 'STRING',
-  app: 'STRING',
-  seq: 'INT32',
-  interval_sec: 'INT32',
-  procs: 'INT32',
-  focus_sec: 'INT32',
-  t: 'TIMESTAMP',
-  cpu_pct: 'DOUBLE',
-  mem_pct: 'DOUBLE',
-  disk_kbps: 'DOUBLE',
-  net_rx_kbps: 'DOUBLE',
-  net_tx_kbps: 'DOUBLE',
-  mem_mb: 'DOUBLE',
-};
+const keyColumns: Column<SampleRow>[] = [
+  ['device_id', 'STRING', (r) => r.deviceId],
+  ['session_id', 'STRING', (r) => r.batch.sessionId],
+  ['seq', 'INT32', (r) => r.batch.seq],
+  ['t', 'TIMESTAMP', (r) => new Date(r.sample.t)],
+  ['interval_sec', 'INT32', (r) => r.batch.intervalSec],
+];
+
+const SAMPLE_COLUMNS: Column<SampleRow>[] = [
+  ...keyColumns,
+  ['user_name', 'STRING', (r) => r.batch.user],
+  ['state', 'STRING', (r) => r.sample.state],
+  ['cpu_pct', 'DOUBLE', (r) => r.sample.cpuPct],
+  ['mem_pct', 'DOUBLE', (r) => r.sample.memPct],
+  ['disk_kbps', 'DOUBLE', (r) => r.sample.diskKBps],
+  ['net_rx_kbps', 'DOUBLE', (r) => r.sample.netRxKBps],
+  ['net_tx_kbps', 'DOUBLE', (r) => r.sample.netTxKBps],
+];
+
+const APP_COLUMNS: Column<AppRow>[] = [
+  ...keyColumns,
+  ['app', 'STRING', (r) => r.app.app],
+  ['procs', 'INT32', (r) => r.app.procs],
+  ['cpu_pct', 'DOUBLE', (r) => r.app.cpuPct],
+  ['mem_mb', 'DOUBLE', (r) => r.app.memMb],
+  ['focus_sec', 'INT32', (r) => r.app.focusSec],
+];
 
 /** The Parquet files for some batches: per day, one file per table. */
 export function toQueryFiles(batches: readonly DeviceBatch[]): Map<string, Record<QueryTable, Uint8Array>> {
-  const days = new Map<string, Columns>();
+  const days = new Map<string, { samples: SampleRow[]; apps: AppRow[] }>();
   for (const { deviceId, batch } of batches) {
     for (const sample of batch.samples) {
       const day = dayOf(sample.t);
-      let c = days.get(day);
-      if (c === undefined) {
-        c = emptyColumns();
-        days.set(day, c);
+      let rows = days.get(day);
+      if (rows === undefined) {
+        rows = { samples: [], apps: [] };
+        days.set(day, rows);
       }
-      const t = new Date(sample.t);
-      const s = c.samples;
-      s.device_id.push(deviceId);
-      s.session_id.push(batch.sessionId);
-      s.user_name.push(batch.user);
-      s.seq.push(batch.seq);
-      s.t.push(t);
-      s.state.push(sample.state);
-      s.interval_sec.push(batch.intervalSec);
-      s.cpu_pct.push(sample.cpuPct);
-      s.mem_pct.push(sample.memPct);
-      s.disk_kbps.push(sample.diskKBps);
-      s.net_rx_kbps.push(sample.netRxKBps);
-      s.net_tx_kbps.push(sample.netTxKBps);
-      for (const app of sample.apps) {
-        const a = c.apps;
-        a.device_id.push(deviceId);
-        a.session_id.push(batch.sessionId);
-        a.seq.push(batch.seq);
-        a.t.push(t);
-        a.interval_sec.push(batch.intervalSec);
-        a.app.push(app.app);
-        a.procs.push(app.procs);
-        a.cpu_pct.push(app.cpuPct);
-        a.mem_mb.push(app.memMb);
-        a.focus_sec.push(app.focusSec);
-      }
+      const row = { deviceId, batch, sample };
+      rows.samples.push(row);
+      for (const app of sample.apps) rows.apps.push({ ...row, app });
     }
   }
   const files = new Map<string, Record<QueryTable, Uint8Array>>();
-  for (const [day, c] of days) {
-    files.set(day, { samples: parquet(c.samples), apps: parquet(c.apps) });
+  for (const [day, rows] of days) {
+    files.set(day, { samples: parquet(SAMPLE_COLUMNS, rows.samples), apps: parquet(APP_COLUMNS, rows.apps) });
   }
   return files;
 }
 
-function parquet(columns: Record<string, unknown[]>): Uint8Array {
-  const columnData = Object.entries(columns).map(([name, data]) => ({
+function parquet<R>(columns: readonly Column<R>[], rows: readonly R[]): Uint8Array {
+  const columnData = columns.map(([name, type, value]) => ({
     name,
-    data: data as (string | number | Date)[],
-    type: TYPES[name] ?? 'STRING',
+    type,
+    data: rows.map(value),
     nullable: false,
   }));
   return new Uint8Array(parquetWriteBuffer({ columnData }));
