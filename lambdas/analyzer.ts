@@ -15,8 +15,8 @@ import { type AnalyzerBatch, AnalyzerWireBatchSchema } from '#protocol/analyzer.
 import { AnalyzerDecodeError, decodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
 import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
 import { dayOf } from './analyzer/query-tables.ts';
-import { packBundle, rawBundleKey } from './analyzer/raw-bundle.ts';
-import { foldIntoSummary, indexBatch } from './analyzer/session-store.ts';
+import { type BundleEntry, packBundle, rawBundleKey } from './analyzer/raw-bundle.ts';
+import { foldSessionBatches, indexBatch } from './analyzer/session-store.ts';
 import { ddb } from './commons/aws/dynamodb.ts';
 import { s3 } from './commons/aws/s3.ts';
 import { sqs } from './commons/aws/sqs.ts';
@@ -27,6 +27,8 @@ import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
 const SOURCE = 'analyzer';
+/** Sessions settled at once: keeps a batch of hundreds from making thousands of requests in a row. */
+const SESSIONS_AT_ONCE = 16;
 
 interface Accepted {
   readonly deviceId: string;
@@ -91,25 +93,55 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context) 
     }),
   );
 
-  let duplicates = 0;
+  // Per session: its batches indexed, then folded into its summary in one read and one write.
+  // Sessions are independent and go side by side, a few at a time.
+  const sessions = new Map<string, { deviceId: string; batches: AnalyzerBatch[]; entries: BundleEntry[] }>();
   for (const [i, { deviceId, batch }] of accepted.entries()) {
     const entry = index[i];
     if (entry === undefined) continue;
-    const times = batch.samples.map((s) => s.t);
-    await indexBatch(
-      deps,
-      { deviceId, sessionId: batch.sessionId, seq: batch.seq },
-      {
-        objectKey: rawKey,
-        offset: entry.offset,
-        length: entry.length,
-        firstT: Math.min(...times),
-        lastT: Math.max(...times),
-        samples: times.length,
-      },
-    );
-    if ((await foldIntoSummary(deps, deviceId, batch, Date.now())) === 'duplicate') duplicates++;
+    const key = `${deviceId}/${batch.sessionId}`;
+    const session = sessions.get(key) ?? { deviceId, batches: [], entries: [] };
+    session.batches.push(batch);
+    session.entries.push(entry);
+    sessions.set(key, session);
   }
+  let duplicates = 0;
+  const settle = async ({
+    deviceId,
+    batches,
+    entries,
+  }: {
+    deviceId: string;
+    batches: AnalyzerBatch[];
+    entries: BundleEntry[];
+  }) => {
+    await Promise.all(
+      batches.map((batch, i) => {
+        const times = batch.samples.map((s) => s.t);
+        const entry = entries[i] as BundleEntry;
+        return indexBatch(
+          deps,
+          { deviceId, sessionId: batch.sessionId, seq: batch.seq },
+          {
+            objectKey: rawKey,
+            offset: entry.offset,
+            length: entry.length,
+            firstT: Math.min(...times),
+            lastT: Math.max(...times),
+            samples: times.length,
+          },
+        );
+      }),
+    );
+    const outcomes = await foldSessionBatches(deps, deviceId, batches, Date.now());
+    duplicates += outcomes.filter((o) => o === 'duplicate').length;
+  };
+  const queue = [...sessions.values()];
+  await Promise.all(
+    Array.from({ length: Math.min(SESSIONS_AT_ONCE, queue.length) }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await settle(next);
+    }),
+  );
   metrics.addMetric('AnalyzerBatches', 'Count', accepted.length);
   metrics.addMetric('AnalyzerBatchesDuplicate', 'Count', duplicates);
   logger.info('analyzer batches', { batches: accepted.length, duplicates, rawKey, bytes: body.byteLength });

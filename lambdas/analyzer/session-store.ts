@@ -118,22 +118,44 @@ export async function foldIntoSummary(
   batch: AnalyzerBatch,
   now: number,
 ): Promise<'counted' | 'duplicate'> {
+  const [outcome] = await foldSessionBatches(deps, deviceId, [batch], now);
+  return outcome ?? 'duplicate';
+}
+
+/**
+ * Counts batches of one session in its summary with one read and one conditional write (retried
+ * on top of whatever another invocation wrote first); per batch, 'duplicate' when it was counted
+ * already, by an earlier delivery or earlier in `batches`.
+ */
+export async function foldSessionBatches(
+  deps: AnalyzerDeps,
+  deviceId: string,
+  batches: readonly AnalyzerBatch[],
+  now: number,
+): Promise<('counted' | 'duplicate')[]> {
+  const sessionId = batches[0]?.sessionId;
+  if (sessionId === undefined) return [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await readSummary(deps, deviceId, batch.sessionId);
-    const folded = foldBatch(stored?.summary, batch);
-    if (folded.outcome === 'duplicate') return 'duplicate';
-    const version = (stored?.version ?? 0) + 1;
+    const stored = await readSummary(deps, deviceId, sessionId);
+    let summary = stored?.summary;
+    const outcomes = batches.map((batch) => {
+      const folded = foldBatch(summary, batch);
+      if (folded.outcome === 'duplicate') return 'duplicate' as const;
+      summary = folded.summary;
+      return 'counted' as const;
+    });
+    if (summary === undefined || summary === stored?.summary) return outcomes;
     try {
       await deps.ddb.send(
         new PutCommand({
           TableName: deps.table,
           Item: {
             deviceId,
-            sk: sessionSk(batch.sessionId),
-            sessionId: batch.sessionId,
-            lastSeen: folded.summary.lastSeen,
-            summary: encodeSummary(folded.summary),
-            version,
+            sk: sessionSk(sessionId),
+            sessionId,
+            lastSeen: summary.lastSeen,
+            summary: encodeSummary(summary),
+            version: (stored?.version ?? 0) + 1,
             updatedAt: now,
           },
           ...(stored === undefined
@@ -144,12 +166,12 @@ export async function foldIntoSummary(
               }),
         }),
       );
-      return 'counted';
+      return outcomes;
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       // Another invocation folded a batch of this session first: read again and fold on top.
       await contentionPause(attempt);
     }
   }
-  throw new Error(`summary of session ${batch.sessionId} of ${deviceId} kept moving; retry`);
+  throw new Error(`summary of session ${sessionId} of ${deviceId} kept moving; retry`);
 }
