@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessTable } from '#agent/analyzer/linux/procfs.ts';
+import { ProcessTable, statFields } from '#agent/analyzer/linux/procfs.ts';
 import { LinuxAnalyzerSource } from '#agent/analyzer/linux/source.ts';
 import { AnalyzerRuntime } from '#agent/analyzer/runtime.ts';
 import { FileSessionSequences } from '#agent/analyzer/session-sequences.ts';
@@ -81,12 +81,10 @@ export async function runAnalyzerAgentBench(options: AnalyzerAgentOptions): Prom
   }
 }
 
-/** CPU of waited-for children (cutime + cstime of /proc/self/stat), in ms. */
+/** CPU of waited-for children (cutime + cstime, fields 16 and 17 of /proc/self/stat), in ms. */
 function childrenCpuMs(): number {
-  const parsed = readFileSync('/proc/self/stat', 'utf8');
-  const fields = parsed.slice(parsed.lastIndexOf(')') + 2).split(' ');
-  // Fields 16 and 17 (cutime, cstime), counted from field 3 after the comm.
-  return ((Number(fields[16 - 3]) || 0) + (Number(fields[17 - 3]) || 0)) * 10;
+  const stat = statFields(readFileSync('/proc/self/stat', 'utf8'));
+  return stat === undefined ? 0 : ((stat.field(16) || 0) + (stat.field(17) || 0)) * 10;
 }
 
 export function formatAnalyzerAgentTable(r: AnalyzerAgentResult): string {

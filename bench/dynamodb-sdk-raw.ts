@@ -71,19 +71,15 @@ export async function runSdkRawBench(
     const cpu = process.cpuUsage(cpu0);
     const requests = outputs.reduce((n, o) => n + o.requests, 0);
     const requestsPerSec = Math.round(outputs.reduce((r, o) => r + (o.requests / o.elapsedMs) * 1000, 0));
-    return result(requests, requestsPerSec, (cpu.user + cpu.system) / 1000 / requests);
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-
-  function result(requests: number, requestsPerSec: number, cpuMsPerRequest: number): SdkRawResult {
     return {
       options,
       operation: 'PutItem',
       client: 'DynamoDBDocumentClient of lambdas/commons/aws/dynamodb.ts',
       requests,
       requestsPerSec,
-      cpuMsPerRequest: Math.round(cpuMsPerRequest * 100) / 100,
+      cpuMsPerRequest: Math.round(((cpu.user + cpu.system) / 1000 / requests) * 100) / 100,
     };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -34,25 +34,29 @@ export interface SystemReading {
   readonly netTxBytes: number;
 }
 
-/** Fields of /proc/pid/stat after the `(comm)`, which may itself hold spaces and parentheses. */
-export function parseStat(
-  text: string,
-): { comm: string; cpuTicks: number; rssPages: number; flags: number; startTicks: number } | undefined {
+/**
+ * A /proc/pid/stat line split after the `(comm)`, which may itself hold spaces and parentheses:
+ * `field(n)` is field n as numbered in proc(5).
+ */
+export function statFields(text: string): { comm: string; field: (n: number) => number } | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
+  // rest[0] is field 3 (state).
   const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); utime and stime are fields 14 and 15, flags 9, starttime 22, rss 24.
-  const field = (n: number) => Number(rest[n - 3]);
+  return { comm: text.slice(open + 1, close), field: (n) => Number(rest[n - 3]) };
+}
+
+/** What the sampler reads of a process: utime + stime (14, 15), flags (9), starttime (22), rss (24). */
+export function parseStat(
+  text: string,
+): { comm: string; cpuTicks: number; rssPages: number; flags: number; startTicks: number } | undefined {
+  const stat = statFields(text);
+  if (stat === undefined) return undefined;
+  const { comm, field } = stat;
   const cpuTicks = field(14) + field(15);
   if (!Number.isFinite(cpuTicks)) return undefined;
-  return {
-    comm: text.slice(open + 1, close),
-    cpuTicks,
-    rssPages: field(24) || 0,
-    flags: field(9) || 0,
-    startTicks: field(22) || 0,
-  };
+  return { comm, cpuTicks, rssPages: field(24) || 0, flags: field(9) || 0, startTicks: field(22) || 0 };
 }
 
 const PF_KTHREAD = 0x00200000;
