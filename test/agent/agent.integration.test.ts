@@ -1,47 +1,26 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '#agent/agent.ts';
-import { parseAgentConfig } from '#agent/config.ts';
 import { silentLogger } from '#agent/logger.ts';
-import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { CommandResultSchema } from '#protocol/commands.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
-import { startTestBroker, type TestBroker } from './tls-broker.ts';
+import { startAgentFixture, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-device-1';
 
 describe('Agent against a real MQTT broker over mutual TLS', () => {
   let dir: string;
-  let ca: DevCa;
   let broker: TestBroker;
   let agent: Agent;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fleetpulse-agent-it-'));
-    ca = await ensureDevCa(join(dir, 'ca'));
-    broker = await startTestBroker(ca);
-    const device = await issueDeviceCert(ca, DEVICE);
-    await writeFile(join(dir, 'cert.pem'), device.certPem);
-    await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
-    const config = parseAgentConfig(
-      {
-        deviceId: DEVICE,
-        region: 'local',
-        endpoint: '127.0.0.1',
-        port: broker.port,
-        certPath: 'cert.pem',
-        keyPath: 'key.pem',
-        caPath: 'ca/ca.pem',
-        dataDir: 'data',
-        logLevel: 'silent',
-      },
-      dir,
-    );
+    const fixture = await startAgentFixture(DEVICE, 'fleetpulse-agent-it-');
+    dir = fixture.dir;
+    broker = fixture.broker;
+    const { config } = fixture;
     agent = new Agent({
       config,
       logger: silentLogger,

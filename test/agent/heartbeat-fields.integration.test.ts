@@ -2,20 +2,16 @@
  * Modules contribute heartbeat fields; the published heartbeat carries them, and a module whose
  * contribution throws costs only its own fields.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '#agent/agent.ts';
-import { parseAgentConfig } from '#agent/config.ts';
 import type { AgentLogger, AgentModule } from '#agent/module.ts';
-import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { CommandResultSchema } from '#protocol/commands.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { type Heartbeat, HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
-import { startTestBroker, type TestBroker } from './tls-broker.ts';
+import { startAgentFixture, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-device-fields';
 
@@ -47,26 +43,10 @@ describe('heartbeat fields contributed by modules, against a real broker', () =>
     HeartbeatSchema.parse(decodeJson((await broker.nextPublish(heartbeatTopic)).payload as Buffer));
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fleetpulse-fields-it-'));
-    const ca = await ensureDevCa(join(dir, 'ca'));
-    broker = await startTestBroker(ca);
-    const device = await issueDeviceCert(ca, DEVICE);
-    await writeFile(join(dir, 'cert.pem'), device.certPem);
-    await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
-    const config = parseAgentConfig(
-      {
-        deviceId: DEVICE,
-        region: 'local',
-        endpoint: '127.0.0.1',
-        port: broker.port,
-        certPath: 'cert.pem',
-        keyPath: 'key.pem',
-        caPath: 'ca/ca.pem',
-        dataDir: 'data',
-        logLevel: 'silent',
-      },
-      dir,
-    );
+    const fixture = await startAgentFixture(DEVICE, 'fleetpulse-fields-it-');
+    dir = fixture.dir;
+    broker = fixture.broker;
+    const { config } = fixture;
     agent = new Agent({
       config,
       logger,

@@ -2,10 +2,14 @@
  * A minimal MQTT broker over mutual TLS for agent tests: aedes behind a TLS server that demands
  * a client certificate from the dev CA. It can be taken down and brought back on the same port.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import type { Aedes, AedesPublishPacket } from 'aedes';
-import { type DevCa, issueServerCert } from '#local/dev-ca.ts';
+import { type AgentConfig, parseAgentConfig } from '#agent/config.ts';
+import { type DevCa, ensureDevCa, issueDeviceCert, issueServerCert } from '#local/dev-ca.ts';
 
 export interface TestBroker {
   readonly aedes: Aedes;
@@ -90,4 +94,36 @@ export async function startTestBroker(ca: DevCa): Promise<TestBroker> {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
   };
+}
+
+export interface AgentFixture {
+  /** Temporary folder holding the CA, the device's key and certificate, and the agent's data. */
+  readonly dir: string;
+  readonly broker: TestBroker;
+  readonly config: AgentConfig;
+}
+
+/** A broker over mutual TLS and the config of an agent for `deviceId` that connects to it. */
+export async function startAgentFixture(deviceId: string, prefix: string): Promise<AgentFixture> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const ca = await ensureDevCa(join(dir, 'ca'));
+  const broker = await startTestBroker(ca);
+  const device = await issueDeviceCert(ca, deviceId);
+  await writeFile(join(dir, 'cert.pem'), device.certPem);
+  await writeFile(join(dir, 'key.pem'), device.keyPem, { mode: 0o600 });
+  const config = parseAgentConfig(
+    {
+      deviceId,
+      region: 'local',
+      endpoint: '127.0.0.1',
+      port: broker.port,
+      certPath: 'cert.pem',
+      keyPath: 'key.pem',
+      caPath: 'ca/ca.pem',
+      dataDir: 'data',
+      logLevel: 'silent',
+    },
+    dir,
+  );
+  return { dir, broker, config };
 }
