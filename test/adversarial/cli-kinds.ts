@@ -3,10 +3,10 @@
  * never a stack trace, and never hangs.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT } from '#local/cloud.ts';
+import { unusedPort } from '../support/ports.ts';
 import type { AdversarialContext } from './context.ts';
 import { type Kind, kind } from './kind.ts';
 
@@ -30,15 +30,6 @@ function fleetpulse(args: readonly string[]): Promise<CliRun> {
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function fails(
@@ -76,7 +67,7 @@ export const cliKinds: Kind[] = [
   ),
   fails(
     'unreachable API endpoint',
-    async () => ['devices', 'list', '--api-url', `http://127.0.0.1:${await closedPort()}`, '--token', 'x'],
+    async () => ['devices', 'list', '--api-url', `http://127.0.0.1:${await unusedPort()}`, '--token', 'x'],
     /cannot reach the operator API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) — check --api-url/,
   ),
   fails(

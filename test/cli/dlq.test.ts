@@ -4,28 +4,15 @@
  */
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Heartbeat, HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { buildRuleEvent, type DeadLetter } from '#wiring/rule-event.ts';
 import { type DlqName, listDeadLetters, replayDeadLetters } from '../../cli/dlq.ts';
 import { type DlqTarget, localReplayTargets, localTarget } from '../../cli/dlq-command.ts';
+import { validHeartbeat } from '../support/heartbeat.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 let t: TestCloud;
 let target: DlqTarget;
-
-const validHeartbeat = (): Heartbeat =>
-  HeartbeatSchema.parse({
-    schema: 1,
-    agentVersion: '9.9.9',
-    uptimeSec: 42,
-    reportSeq: 0,
-    policyVersion: 0,
-    sessions: [],
-    connectivity: { transport: 'mqtts', port: 8883, proxy: null, rttMs: 12 },
-    platform: 'linux',
-    sentAt: Date.now(),
-  });
 
 /** A dead letter as the heartbeat handler writes it, for an event of `deviceId` with `payload`. */
 function heartbeatDeadLetter(deviceId: string, payload: unknown): DeadLetter {

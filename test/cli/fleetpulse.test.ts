@@ -5,13 +5,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#local/cloud.ts';
-import { HeartbeatSchema } from '#protocol/heartbeat.ts';
+import { validHeartbeat } from '../support/heartbeat.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { unusedPort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 
 interface Run {
@@ -51,14 +51,6 @@ function spawnCli(args: readonly string[]): ChildProcess {
 }
 
 const fleetpulse = (args: readonly string[]): Promise<Run> => collect(spawnCli(args));
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let t: TestCloud;
 let api: string[];
@@ -102,7 +94,7 @@ describe('fleetpulse --help', () => {
 
 describe('when the operator API cannot be reached', () => {
   it('asks whether npm start is running for the local cloud', { timeout: 30_000 }, async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const dir = join(scratch, 'stale-cloud');
     await rm(dir, { recursive: true, force: true });
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
@@ -121,7 +113,7 @@ describe('when the operator API cannot be reached', () => {
   });
 
   it('points at --api-url when the URL was given', { timeout: 30_000 }, async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
 
     const run = await fleetpulse([
       'devices',
@@ -143,17 +135,7 @@ describe('devices', () => {
 
   beforeAll(async () => {
     const device = await t.deviceClient(deviceId);
-    const heartbeat = HeartbeatSchema.parse({
-      schema: 1,
-      agentVersion: '9.9.9',
-      uptimeSec: 42,
-      reportSeq: 0,
-      policyVersion: 0,
-      sessions: [],
-      connectivity: { transport: 'mqtts', port: 8883, proxy: null, rttMs: 12 },
-      platform: 'linux',
-      sentAt: Date.now(),
-    });
+    const heartbeat = validHeartbeat();
     await device.publishAsync(`dt/fleet/${deviceId}/heartbeat`, JSON.stringify(heartbeat), { qos: 1 });
     await t.cloud.idle();
     await waitFor(

@@ -3,11 +3,11 @@
  * mid-stream and start it again on the same data dir and ports — what `npm start` faces on a crash.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalCloudEndpoints, LocalCloudPorts } from '#local/cloud.ts';
 import { REPO_ROOT } from '#local/cloud.ts';
+import { unusedPort } from './ports.ts';
 
 export interface ChildCloud {
   readonly endpoints: LocalCloudEndpoints;
@@ -20,20 +20,12 @@ export interface ChildCloud {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const freePorts = async (): Promise<LocalCloudPorts> => ({
-  mqtt: await freePort(),
-  api: await freePort(),
-  dynamodb: await freePort(),
-  sqsS3: await freePort(),
-  iotData: await freePort(),
+  mqtt: await unusedPort(),
+  api: await unusedPort(),
+  dynamodb: await unusedPort(),
+  sqsS3: await unusedPort(),
+  iotData: await unusedPort(),
 });
 
 export async function startChildCloud(options: { dataDir: string; throwOn?: string }): Promise<ChildCloud> {
