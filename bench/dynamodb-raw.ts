@@ -9,6 +9,7 @@
  * and the figure measured the client, not the emulator.
  */
 import { Agent, request } from 'node:http';
+import { closedLoop } from './closed-loop.ts';
 
 export interface RawDynamoDbOptions {
   /** Requests in flight at once: enough to keep the emulator's thread busy. */
@@ -82,20 +83,7 @@ export async function runRawDynamoDbBench(
       req.on('error', reject);
       req.end(payload);
     });
-  let n = 0;
-  const runFor = async (ms: number): Promise<number> => {
-    const until = performance.now() + ms;
-    let done = 0;
-    await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
-        while (performance.now() < until) {
-          await put(n++);
-          done++;
-        }
-      }),
-    );
-    return done;
-  };
+  const runFor = closedLoop(options.concurrency, put);
   try {
     // Warm-up: sockets open, JIT and LevelDB caches warm, so the timed part is the steady rate.
     await runFor(Math.min(1000, options.durationMs / 4));

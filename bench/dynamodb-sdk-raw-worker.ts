@@ -1,5 +1,6 @@
 /** One thread of dynamodb-sdk-raw.ts: the handlers' client module, conditional PutItem in a loop. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { closedLoop } from './closed-loop.ts';
 import type { SdkRawWorkerInput, SdkRawWorkerOutput } from './dynamodb-sdk-raw.ts';
 
 const input = workerData as SdkRawWorkerInput;
@@ -11,7 +12,6 @@ const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
 const data = 'x'.repeat(input.itemBytes);
 // Unique per run: the baseline runs twice against one table, and its puts are conditional.
 const run = `${process.pid}-${Date.now().toString(36)}-${input.thread}`;
-let n = 0;
 const put = (i: number) =>
   ddb.send(
     new PutCommand({
@@ -28,19 +28,7 @@ const put = (i: number) =>
       ReturnConsumedCapacity: 'TOTAL',
     }),
   );
-const runFor = async (ms: number): Promise<number> => {
-  const until = performance.now() + ms;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: input.concurrency }, async () => {
-      while (performance.now() < until) {
-        await put(n++);
-        done++;
-      }
-    }),
-  );
-  return done;
-};
+const runFor = closedLoop(input.concurrency, put);
 
 // Warm-up: sockets open, JIT warm, so the timed part is the steady rate. Then all threads start
 // the timed part together, when the parent says so, so that it can measure their CPU time.
