@@ -13,6 +13,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import { contentionPause } from '../commons/contention.ts';
 import { isConditionalCheckFailed } from '../commons/errors.ts';
 import { type AppTotals, foldBatch, type SessionSummary } from './summary.ts';
 
@@ -108,8 +109,7 @@ export async function readSummary(
 
 /** Enough for many invocations folding one session at once; each lost round waits a little, with jitter. */
 const MAX_ATTEMPTS = 30;
-const contentionPause = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * 2 ** attempt)));
+const SUMMARY_CONTENTION = { baseMs: 5, maxMs: 100, jitter: true } as const;
 
 /** Counts the batch in its session's summary, once; 'duplicate' when the summary already has it. */
 export async function foldIntoSummary(
@@ -170,7 +170,7 @@ export async function foldSessionBatches(
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       // Another invocation folded a batch of this session first: read again and fold on top.
-      await contentionPause(attempt);
+      await contentionPause(attempt, SUMMARY_CONTENTION);
     }
   }
   throw new Error(`summary of session ${sessionId} of ${deviceId} kept moving; retry`);

@@ -32,6 +32,7 @@ import {
   SECTION_NAMES,
 } from '#protocol/inventory.ts';
 import { applyMergePatch } from '#protocol/merge-patch.ts';
+import { contentionPause } from '../commons/contention.ts';
 import { type Decision, decideReport, type ReportPosition } from './decide.ts';
 import { CapacityMeter, type InventoryDeps, settingsOf } from './deps.ts';
 import { archiveKey, changeSk, epochTag, META_SK, PENDING_PREFIX, pendingSk, shardSk } from './keys.ts';
@@ -170,7 +171,7 @@ export async function settleReport(
         }
         await claimChange(deps, plan, meter);
         if (!(await writeShards(deps, plan, meter))) {
-          await contentionPause(attempt);
+          await contentionPause(attempt, SHARD_CONTENTION);
           continue;
         }
         if (!(await flipMeta(deps, plan, meter))) continue;
@@ -477,8 +478,7 @@ export function flipMeta(deps: InventoryDeps, plan: ApplyPlan, meter?: CapacityM
   );
 }
 
-const contentionPause = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** attempt)));
+const SHARD_CONTENTION = { baseMs: 10, maxMs: 500, jitter: false } as const;
 
 async function holdDiff(
   deps: InventoryDeps,
