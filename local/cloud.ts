@@ -29,7 +29,6 @@ import { createLog, type LogLevel } from './log.ts';
 import { disconnectStaleSessions } from './presence-reset.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { createRuleEngine } from './rule-engine.ts';
-import { boundConcurrency } from './sdk-concurrency.ts';
 import { createBuckets, createQueues, type QueueRef, startSqsS3 } from './sqs-s3.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -185,9 +184,11 @@ async function start(
 
   const clientConfig = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const ddbClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
-  const sqsClient = boundConcurrency(
-    new SQSClient({ ...clientConfig, endpoint: sqsS3.endpoint, useQueueUrlAsEndpoint: false }),
-  );
+  const sqsClient = new SQSClient({
+    ...clientConfig,
+    endpoint: sqsS3.endpoint,
+    useQueueUrlAsEndpoint: false,
+  });
   const s3Client = new S3Client({ ...clientConfig, endpoint: sqsS3.endpoint, forcePathStyle: true });
   cleanups.push(async () => {
     ddbClient.destroy();
@@ -249,7 +250,7 @@ async function start(
 
   const rules = createRuleEngine({
     runtime,
-    sqs: sqsClient,
+    sqs: sqsS3.queueClient,
     queues,
     log,
     ...(options.ruleRetryDelaysMs ? { retryDelaysMs: options.ruleRetryDelaysMs } : {}),
@@ -266,7 +267,7 @@ async function start(
       batchSize: trigger.batchSize,
       concurrency: trigger.maxConcurrency,
       runtime,
-      sqs: sqsClient,
+      sqs: sqsS3.queueClient,
       region,
       log,
       ...(options.queueVisibilityTimeoutSec === undefined

@@ -9,12 +9,12 @@ import {
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
-  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { FunctionName } from '#wiring/fleet.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { Log } from './log.ts';
+import type { QueueClient } from './sqs/in-process-client.ts';
 import type { QueueRef } from './sqs-s3.ts';
 
 export interface QueuePoller {
@@ -28,7 +28,8 @@ export interface QueuePollerOptions {
   /** Independent receive loops, like the concurrent batches of a Lambda SQS event source. @default 1 */
   readonly concurrency?: number;
   readonly runtime: LambdaRuntime;
-  readonly sqs: SQSClient;
+  /** The event source mapping is part of the platform: in the local cloud it calls the emulator in-process. */
+  readonly sqs: QueueClient;
   readonly region: string;
   readonly log: Log;
   /** Overrides the queue's visibility timeout on receive (tests make failed messages reappear fast). */

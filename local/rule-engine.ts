@@ -4,14 +4,15 @@
  * (two retries, then a dead-letter entry on the ingest DLQ); 'topic-rule-queue' sends the rule event
  * to the function's SQS queue. Nothing here throws into the broker.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { parseDeviceTopic, topicMatches } from '#protocol/topics.ts';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { topicMatches } from '#protocol/topics.ts';
 import { deadLetterOf, sendDeadLetter } from '#wiring/dead-letter.ts';
 import { type FunctionName, functions, type QueueName } from '#wiring/fleet.ts';
 import type { FunctionSpec, Trigger } from '#wiring/functions.ts';
-import { buildRuleEvent, type DeadLetter, type RuleEvent } from '#wiring/rule-event.ts';
+import { buildRuleEvent, type RuleEvent } from '#wiring/rule-event.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
 import type { Log } from './log.ts';
+import type { QueueClient } from './sqs/in-process-client.ts';
 import type { QueueRef } from './sqs-s3.ts';
 
 type RuleTrigger = Extract<Trigger, { kind: 'topic-rule' | 'topic-rule-queue' }>;
@@ -37,7 +38,8 @@ export interface RuleEngine {
 
 export interface RuleEngineOptions {
   readonly runtime: LambdaRuntime;
-  readonly sqs: SQSClient;
+  /** IoT's SQS action: in the local cloud, the emulator called in-process. */
+  readonly sqs: QueueClient;
   readonly queues: Record<QueueName, QueueRef>;
   readonly log: Log;
   /** Delays before the async-invoke retries (Lambda: 1 and 2 minutes; shorter locally). */

@@ -20,11 +20,14 @@ import { LevelStore } from './level-store.ts';
 import type { Log } from './log.ts';
 import { ObjectStore } from './s3/objects.ts';
 import { handleS3 } from './s3/rest.ts';
+import { inProcessQueueClient, type QueueClient } from './sqs/in-process-client.ts';
 import { handleSqs } from './sqs/protocol.ts';
 import { QueueService } from './sqs/queue-service.ts';
 
 export interface LocalSqsS3 {
   readonly endpoint: string;
+  /** The queues for the platform's own callers in this process (rule actions, event sources). */
+  readonly queueClient: QueueClient;
   stop(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export async function startSqsS3(options: SqsS3Options): Promise<LocalSqsS3> {
   endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
+    queueClient: inProcessQueueClient(service),
     stop: async () => {
       service.stop();
       await closeServer(server);

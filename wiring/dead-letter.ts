@@ -4,7 +4,7 @@
  * error action in AWS) write the same entry to the ingest dead-letter queue, which cli/dlq.ts reads
  * and replays.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parseTopic } from '#protocol/topics.ts';
 import { type DeadLetter, RuleEventSchema } from './rule-event.ts';
 
@@ -53,7 +53,7 @@ function messageOf(queueUrl: string, entry: DeadLetter): SendMessageCommand {
  * reason and the facts but without the payload; throws only if that fails too.
  */
 export async function sendDeadLetter(
-  sqs: Pick<SQSClient, 'send'>,
+  sqs: { send(command: SendMessageCommand): Promise<unknown> },
   queueUrl: string,
   entry: DeadLetter,
 ): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,10 +81,21 @@ describe('analyzer path', () => {
       frames[1],
     );
 
-    const listed = await t.aws.s3.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: 'analyzer/' }));
-    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
-    expect(keys.some((k) => k.startsWith('analyzer/samples/dt=2024-06-03/'))).toBe(true);
-    expect(keys.some((k) => k.startsWith('analyzer/apps/dt=2024-06-03/'))).toBe(true);
+    // The query tables are written from each raw bundle by a second function, after the summary:
+    // wait until every bundle has its samples and apps files (named after the bundle).
+    const keys = await waitFor(
+      async () => {
+        const listed = await t.aws.s3.send(
+          new ListObjectsV2Command({ Bucket: bucket(), Prefix: 'analyzer/' }),
+        );
+        const all = (listed.Contents ?? []).map((o) => o.Key ?? '');
+        const bundles = all.filter((k) => k.startsWith('analyzer/raw/')).map((k) => basename(k, '.fpb'));
+        const written = (table: string) =>
+          bundles.every((b) => all.includes(`analyzer/${table}/dt=2024-06-03/${b}.parquet`));
+        return bundles.length > 0 && written('samples') && written('apps') ? all : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the query tables of every raw bundle' },
+    );
 
     // The named queries over what the local cloud archived: the redelivered batch counts once.
     const dir = await mkdtemp(join(tmpdir(), 'fp-analyzer-archived-'));
