@@ -6,6 +6,9 @@
 import type { Feature } from './feature.ts';
 import { topicRuleSource } from './ingest.ts';
 
+/** The analyzer table's index of session summaries by device and last sample time. */
+export const SESSIONS_BY_LAST_SEEN = 'sessionsByLastSeen';
+
 export const analyzer = {
   name: 'analyzer',
   tables: {
@@ -15,6 +18,8 @@ export const analyzer = {
       sortKey: 'sk',
       envVar: 'ANALYZER_TABLE',
       localName: 'fleetpulse-analyzer',
+      // A device's sessions, most recent first. Only summaries carry `lastSeen`: batch items stay out.
+      indexes: { [SESSIONS_BY_LAST_SEEN]: { partitionKey: 'deviceId', numberSortKey: 'lastSeen' } },
     },
   },
   queues: {

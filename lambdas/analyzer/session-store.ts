@@ -8,11 +8,21 @@
  *                                           `lastSeen` for listing recent sessions and `version`
  *                                           for compare-and-set.
  *
+ * Index `sessionsByLastSeen` (deviceId, lastSeen; keys only) lists a device's sessions most recent
+ * first; batch items have no `lastSeen` and stay out of it.
+ *
  * The summary is read, folded and written back conditionally on the version it was read at, so
  * two invocations folding batches of one session never lose each other's counts.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import { SESSIONS_BY_LAST_SEEN } from '#wiring/analyzer.ts';
 import { contentionPause } from '../commons/contention.ts';
 import { isConditionalCheckFailed } from '../commons/errors.ts';
 import { type AppTotals, foldBatch, type SessionSummary } from './summary.ts';
@@ -174,4 +184,158 @@ export async function foldSessionBatches(
     }
   }
   throw new Error(`summary of session ${sessionId} of ${deviceId} kept moving; retry`);
+}
+
+// Reads for the sessions API. The items' attributes are read here only: the rest of the code sees
+// summaries and batch rows, whatever the encoding inside the item.
+
+/** Where a listing of sessions stopped: the last session returned (or skipped). */
+export interface SessionsPosition {
+  readonly lastSeen: number;
+  readonly sessionId: string;
+}
+
+/** A batch as the index knows it, without reading its frame. */
+export interface BatchRow {
+  readonly seq: number;
+  /** Epoch ms of the first and last sample. */
+  readonly firstT: number;
+  readonly lastT: number;
+  readonly samples: number;
+}
+
+/** Query rounds per listing: a time filter that skips many items returns a short page and a cursor. */
+const MAX_LIST_ROUNDS = 8;
+/** BatchGetItem's limit. */
+export const MAX_SESSIONS_PER_PAGE = 100;
+const UNPROCESSED_RETRY = { baseMs: 10, maxMs: 200, jitter: true } as const;
+const MAX_UNPROCESSED_ATTEMPTS = 8;
+
+/**
+ * A device's sessions whose samples overlap [from, to] (epoch ms, both optional), most recent last
+ * sample first, at most `limit`; `next` when more may follow.
+ */
+export async function listSessions(
+  deps: AnalyzerDeps,
+  deviceId: string,
+  options: { limit: number; from?: number; to?: number; startAfter?: SessionsPosition },
+): Promise<{ summaries: SessionSummary[]; next?: SessionsPosition }> {
+  const limit = Math.min(Math.max(1, options.limit), MAX_SESSIONS_PER_PAGE);
+  const summaries: SessionSummary[] = [];
+  let start: Record<string, unknown> | undefined = options.startAfter && {
+    deviceId,
+    sk: sessionSk(options.startAfter.sessionId),
+    lastSeen: options.startAfter.lastSeen,
+  };
+  for (let round = 0; round < MAX_LIST_ROUNDS && summaries.length < limit; round++) {
+    const page = await deps.ddb.send(
+      new QueryCommand({
+        TableName: deps.table,
+        IndexName: SESSIONS_BY_LAST_SEEN,
+        // A session overlaps the range when it ends after `from` (here) and starts before `to` (below).
+        KeyConditionExpression:
+          options.from === undefined ? 'deviceId = :d' : 'deviceId = :d AND lastSeen >= :from',
+        ExpressionAttributeValues: {
+          ':d': deviceId,
+          ...(options.from === undefined ? {} : { ':from': options.from }),
+        },
+        ScanIndexForward: false,
+        Limit: limit - summaries.length,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    const sks = (page.Items ?? []).map((item) => String(item.sk));
+    const bySk = await getSummaries(deps, deviceId, sks);
+    for (const sk of sks) {
+      const summary = bySk.get(sk);
+      if (summary !== undefined && (options.to === undefined || summary.firstSeen <= options.to)) {
+        summaries.push(summary);
+      }
+    }
+    start = page.LastEvaluatedKey;
+    if (start === undefined) break;
+  }
+  if (start === undefined) return { summaries };
+  return {
+    summaries,
+    next: { lastSeen: Number(start.lastSeen), sessionId: String(start.sk).slice(sessionSk('').length) },
+  };
+}
+
+/** The summaries named by their sort keys, read by key (the index holds keys only). */
+async function getSummaries(
+  deps: AnalyzerDeps,
+  deviceId: string,
+  sks: readonly string[],
+): Promise<Map<string, SessionSummary>> {
+  const found = new Map<string, SessionSummary>();
+  let keys = sks.map((sk) => ({ deviceId, sk }));
+  for (let attempt = 0; keys.length > 0; attempt++) {
+    if (attempt >= MAX_UNPROCESSED_ATTEMPTS) throw new Error('session summaries kept being throttled; retry');
+    if (attempt > 0) await contentionPause(attempt, UNPROCESSED_RETRY);
+    const out = await deps.ddb.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [deps.table]: { Keys: keys, ProjectionExpression: 'sk, summary' },
+        },
+      }),
+    );
+    for (const item of out.Responses?.[deps.table] ?? []) {
+      found.set(String(item.sk), decodeSummary(String(item.summary)));
+    }
+    keys = (out.UnprocessedKeys?.[deps.table]?.Keys ?? []) as typeof keys;
+  }
+  return found;
+}
+
+/**
+ * A session's batches whose samples overlap [from, to] (epoch ms, both optional), by sequence,
+ * after `afterSeq`, at most `limit`; `nextAfterSeq` when more may follow.
+ */
+export async function listBatches(
+  deps: AnalyzerDeps,
+  key: { deviceId: string; sessionId: string },
+  options: { limit: number; from?: number; to?: number; afterSeq?: number },
+): Promise<{ batches: BatchRow[]; nextAfterSeq?: number }> {
+  const prefix = `batch#${key.sessionId}#`;
+  const filters = [
+    ...(options.from === undefined ? [] : ['lastT >= :from']),
+    ...(options.to === undefined ? [] : ['firstT <= :to']),
+  ];
+  const batches: BatchRow[] = [];
+  let start: Record<string, unknown> | undefined =
+    options.afterSeq === undefined
+      ? undefined
+      : { deviceId: key.deviceId, sk: batchSk(key.sessionId, options.afterSeq) };
+  for (let round = 0; round < MAX_LIST_ROUNDS && batches.length < options.limit; round++) {
+    const page = await deps.ddb.send(
+      new QueryCommand({
+        TableName: deps.table,
+        KeyConditionExpression: 'deviceId = :d AND begins_with(sk, :prefix)',
+        ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND ') }),
+        ProjectionExpression: 'sk, firstT, lastT, #samples',
+        ExpressionAttributeNames: { '#samples': 'samples' },
+        ExpressionAttributeValues: {
+          ':d': key.deviceId,
+          ':prefix': prefix,
+          ...(options.from === undefined ? {} : { ':from': options.from }),
+          ...(options.to === undefined ? {} : { ':to': options.to }),
+        },
+        Limit: options.limit - batches.length,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      batches.push({
+        seq: Number(String(item.sk).slice(prefix.length)),
+        firstT: Number(item.firstT),
+        lastT: Number(item.lastT),
+        samples: Number(item.samples),
+      });
+    }
+    start = page.LastEvaluatedKey;
+    if (start === undefined) break;
+  }
+  if (start === undefined) return { batches };
+  return { batches, nextAfterSeq: Number(String(start.sk).slice(prefix.length)) };
 }
