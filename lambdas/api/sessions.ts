@@ -88,6 +88,27 @@ function timeRange(query: { from?: string | undefined; to?: string | undefined }
 }
 
 /** A row of the sessions listing: who, when, how long in each state, and the batch counts. */
+export type SessionRowView = ReturnType<typeof sessionRow>;
+export type SessionView = { deviceId: string } & ReturnType<typeof presentSummary>;
+export interface BatchRowView {
+  readonly seq: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly samples: number;
+}
+export interface BatchView {
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly seq: number;
+  /** Size of the frame as the device sent it. */
+  readonly frameBytes: number;
+  readonly batch: AnalyzerBatch;
+}
+export interface Paged<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
 function sessionRow(summary: SessionSummary) {
   const { sessionId, user, firstSeen, lastSeen, ended, stateSec, batches } = presentSummary(summary);
   return { sessionId, user, firstSeen, lastSeen, ended, stateSec, batches };
@@ -113,7 +134,7 @@ export async function listSessionsRoute(
   return json({
     items: page.summaries.map(sessionRow),
     nextCursor: page.next ? encodeCursor(sessionsScope(id), { ...page.next }) : null,
-  });
+  } satisfies Paged<SessionRowView>);
 }
 
 async function summaryOrNotFound(deps: SessionsDeps, deviceId: string, sessionId: string) {
@@ -129,7 +150,8 @@ export async function getSessionRoute(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const { id, sessionId } = parseInput(SessionPathSchema, event.pathParameters, 'path');
-  return json({ deviceId: id, ...presentSummary(await summaryOrNotFound(deps, id, sessionId)) });
+  const view: SessionView = { deviceId: id, ...presentSummary(await summaryOrNotFound(deps, id, sessionId)) };
+  return json(view);
 }
 
 export async function listBatchesRoute(
@@ -160,7 +182,7 @@ export async function listBatchesRoute(
       page.nextAfterSeq === undefined
         ? null
         : encodeCursor(batchesScope(id, sessionId), { afterSeq: page.nextAfterSeq }),
-  });
+  } satisfies Paged<BatchRowView>);
 }
 
 export async function getBatchRoute(
@@ -186,7 +208,7 @@ export async function getBatchRoute(
   const batch: AnalyzerBatch = decodeAnalyzerBatch(
     AnalyzerWireBatchSchema.parse(decodeTopicPayload('analyzer', frame)),
   );
-  return json({ deviceId: id, sessionId, seq, frameBytes: frame.byteLength, batch });
+  return json({ deviceId: id, sessionId, seq, frameBytes: frame.byteLength, batch } satisfies BatchView);
 }
 
 /** Exactly the frame's bytes, by a ranged GET of the raw bundle (raw-bundle.ts). */
