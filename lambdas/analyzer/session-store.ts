@@ -8,8 +8,8 @@
  *                                           `lastSeen` for listing recent sessions and `version`
  *                                           for compare-and-set.
  *
- * Index `sessionsByLastSeen` (deviceId, lastSeen; keys only) lists a device's sessions most recent
- * first; batch items have no `lastSeen` and stay out of it.
+ * Index `sessionsByLastSeenDay` (deviceId, lastSeenDay; keys only) lists a device's sessions most
+ * recent first; batch items have no `lastSeenDay` and stay out of it.
  *
  * The summary is read, folded and written back conditionally on the version it was read at, so
  * two invocations folding batches of one session never lose each other's counts.
@@ -22,7 +22,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
-import { SESSIONS_BY_LAST_SEEN } from '#wiring/analyzer.ts';
+import { SESSIONS_BY_LAST_SEEN_DAY } from '#wiring/analyzer.ts';
 import { contentionPause } from '../commons/contention.ts';
 import { isConditionalCheckFailed } from '../commons/errors.ts';
 import { type AppTotals, foldBatch, type SessionSummary } from './summary.ts';
@@ -164,6 +164,8 @@ export async function foldSessionBatches(
             sk: sessionSk(sessionId),
             sessionId,
             lastSeen: summary.lastSeen,
+            // The sessions index key: changes once a day, so the index costs no write per batch.
+            lastSeenDay: sessionDayOf(summary.lastSeen),
             summary: encodeSummary(summary),
             version: (stored?.version ?? 0) + 1,
             updatedAt: now,
@@ -204,16 +206,30 @@ export interface BatchRow {
   readonly samples: number;
 }
 
-/** Query rounds per listing: a time filter that skips many items returns a short page and a cursor. */
+/** Index pages read per listing: a time filter that skips many sessions returns a short page and a cursor. */
 const MAX_LIST_ROUNDS = 8;
+const INDEX_PAGE = 100;
 /** BatchGetItem's limit. */
 export const MAX_SESSIONS_PER_PAGE = 100;
 const UNPROCESSED_RETRY = { baseMs: 10, maxMs: 200, jitter: true } as const;
 const MAX_UNPROCESSED_ATTEMPTS = 8;
 
+/** Listing order: last sample, most recent first; then session id. */
+const listedBefore = (a: SessionsPosition, b: SessionsPosition): boolean =>
+  a.lastSeen > b.lastSeen || (a.lastSeen === b.lastSeen && a.sessionId < b.sessionId);
+const positionOf = (s: SessionSummary): SessionsPosition => ({
+  lastSeen: s.lastSeen,
+  sessionId: s.sessionId,
+});
+
 /**
  * A device's sessions whose samples overlap [from, to] (epoch ms, both optional), most recent last
  * sample first, at most `limit`; `next` when more may follow.
+ *
+ * The index orders sessions by the day of their last sample only, so that a summary write moves
+ * its index entry once a day instead of once a batch; the order within a day comes from the
+ * summaries, so a day is read whole before any of it is listed. A cursor is the last session
+ * listed: the next page reads from its day again and skips what came before it.
  */
 export async function listSessions(
   deps: AnalyzerDeps,
@@ -221,45 +237,81 @@ export async function listSessions(
   options: { limit: number; from?: number; to?: number; startAfter?: SessionsPosition },
 ): Promise<{ summaries: SessionSummary[]; next?: SessionsPosition }> {
   const limit = Math.min(Math.max(1, options.limit), MAX_SESSIONS_PER_PAGE);
-  const summaries: SessionSummary[] = [];
-  let start: Record<string, unknown> | undefined = options.startAfter && {
-    deviceId,
-    sk: sessionSk(options.startAfter.sessionId),
-    lastSeen: options.startAfter.lastSeen,
+  const { from, to, startAfter } = options;
+  const lowDay = from === undefined ? undefined : sessionDayOf(from);
+  const highDay = startAfter === undefined ? undefined : sessionDayOf(startAfter.lastSeen);
+  if (lowDay !== undefined && highDay !== undefined && lowDay > highDay) return { summaries: [] };
+  const keep = (s: SessionSummary): boolean =>
+    (from === undefined || s.lastSeen >= from) &&
+    (to === undefined || s.firstSeen <= to) &&
+    (startAfter === undefined || listedBefore(startAfter, positionOf(s)));
+
+  const listed: SessionSummary[] = [];
+  let lastRead: SessionsPosition | undefined;
+  let day: number | undefined;
+  let daySks: string[] = [];
+  const listDay = async () => {
+    const bySk = await getSummaries(deps, deviceId, daySks);
+    const sorted = [...bySk.values()].sort((a, b) => (listedBefore(positionOf(a), positionOf(b)) ? -1 : 1));
+    const last = sorted[sorted.length - 1];
+    if (last !== undefined) lastRead = positionOf(last);
+    listed.push(...sorted.filter(keep));
+    daySks = [];
   };
-  for (let round = 0; round < MAX_LIST_ROUNDS && summaries.length < limit; round++) {
+
+  let start: Record<string, unknown> | undefined;
+  let complete = false;
+  read: for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
     const page = await deps.ddb.send(
       new QueryCommand({
         TableName: deps.table,
-        IndexName: SESSIONS_BY_LAST_SEEN,
-        // A session overlaps the range when it ends after `from` (here) and starts before `to` (below).
-        KeyConditionExpression:
-          options.from === undefined ? 'deviceId = :d' : 'deviceId = :d AND lastSeen >= :from',
+        IndexName: SESSIONS_BY_LAST_SEEN_DAY,
+        KeyConditionExpression: `deviceId = :d${dayCondition(lowDay, highDay)}`,
         ExpressionAttributeValues: {
           ':d': deviceId,
-          ...(options.from === undefined ? {} : { ':from': options.from }),
+          ...(lowDay === undefined ? {} : { ':low': lowDay }),
+          ...(highDay === undefined ? {} : { ':high': highDay }),
         },
         ScanIndexForward: false,
-        Limit: limit - summaries.length,
+        Limit: INDEX_PAGE,
         ...(start === undefined ? {} : { ExclusiveStartKey: start }),
       }),
     );
-    const sks = (page.Items ?? []).map((item) => String(item.sk));
-    const bySk = await getSummaries(deps, deviceId, sks);
-    for (const sk of sks) {
-      const summary = bySk.get(sk);
-      if (summary !== undefined && (options.to === undefined || summary.firstSeen <= options.to)) {
-        summaries.push(summary);
+    for (const item of page.Items ?? []) {
+      const itemDay = Number(item.lastSeenDay);
+      if (day !== undefined && itemDay !== day) {
+        await listDay();
+        if (listed.length >= limit) break read;
       }
+      day = itemDay;
+      daySks.push(String(item.sk));
     }
     start = page.LastEvaluatedKey;
-    if (start === undefined) break;
+    if (start === undefined) {
+      complete = true;
+      break;
+    }
   }
-  if (start === undefined) return { summaries };
-  return {
-    summaries,
-    next: { lastSeen: Number(start.lastSeen), sessionId: String(start.sk).slice(sessionSk('').length) },
-  };
+  // Out of rounds inside a day: what was read of it is listed, and the cursor moves past it.
+  if (daySks.length > 0 && listed.length < limit) await listDay();
+  if (listed.length > limit) {
+    return { summaries: listed.slice(0, limit), next: positionOf(listed[limit - 1] as SessionSummary) };
+  }
+  if (complete) return { summaries: listed };
+  const lastListed = listed[listed.length - 1];
+  const next = listed.length === limit && lastListed ? positionOf(lastListed) : lastRead;
+  return next === undefined ? { summaries: listed } : { summaries: listed, next };
+}
+
+const DAY_MS = 86_400_000;
+/** The index's sort key: the UTC day of a session's last sample. */
+const sessionDayOf = (epochMs: number): number => Math.floor(epochMs / DAY_MS);
+
+function dayCondition(low: number | undefined, high: number | undefined): string {
+  if (low !== undefined && high !== undefined) return ' AND lastSeenDay BETWEEN :low AND :high';
+  if (low !== undefined) return ' AND lastSeenDay >= :low';
+  if (high !== undefined) return ' AND lastSeenDay <= :high';
+  return '';
 }
 
 /** The summaries named by their sort keys, read by key (the index holds keys only). */

@@ -71,18 +71,18 @@ describe('StateTables', () => {
     });
   });
 
-  it('gives the analyzer table a keys-only index of sessions by device and last sample time', () => {
+  it('gives the analyzer table a keys-only index of sessions by device and the day of their last sample', () => {
     const stack = testStack();
     new StateTables(stack, 'State', { tables: { analyzer: tables.analyzer } });
 
     Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
-      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'lastSeen', AttributeType: 'N' }]),
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'lastSeenDay', AttributeType: 'N' }]),
       GlobalSecondaryIndexes: [
         {
-          IndexName: 'sessionsByLastSeen',
+          IndexName: 'sessionsByLastSeenDay',
           KeySchema: [
             { AttributeName: 'deviceId', KeyType: 'HASH' },
-            { AttributeName: 'lastSeen', KeyType: 'RANGE' },
+            { AttributeName: 'lastSeenDay', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },

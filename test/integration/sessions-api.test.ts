@@ -17,21 +17,26 @@ const DEVICE = 'ses-dev-1';
 const OTHER_DEVICE = 'ses-dev-2';
 const HOUR = 3_600_000;
 const BASE = Date.UTC(2024, 6, 1, 8);
-/** Session i starts i hours after BASE; s-3 lost its third batch on the way. */
-const SESSIONS: ReadonlyArray<{ id: string; seqs: number[] }> = [
-  { id: 's-1', seqs: [1] },
-  { id: 's-2', seqs: [1, 2] },
-  { id: 's-3', seqs: [1, 2, 4] },
-  { id: 's-4', seqs: [1] },
-  { id: 's-5', seqs: [1] },
+const DAY = 24 * HOUR;
+/**
+ * Sessions across three days, three of them on the first, where the id order is not the time
+ * order (s-1 is that day's latest); s-3 lost its third batch on the way.
+ */
+const SESSIONS: ReadonlyArray<{ id: string; start: number; seqs: number[] }> = [
+  { id: 's-1', start: BASE + 4 * HOUR, seqs: [1] },
+  { id: 's-2', start: BASE + 2 * HOUR, seqs: [1, 2] },
+  { id: 's-3', start: BASE + 3 * HOUR, seqs: [1, 2, 4] },
+  { id: 's-4', start: BASE + DAY + HOUR, seqs: [1] },
+  { id: 's-5', start: BASE + 2 * DAY, seqs: [1] },
 ];
+const MOST_RECENT_FIRST = ['s-5', 's-4', 's-1', 's-3', 's-2'];
 
-function batchOf(sessionIndex: number, sessionId: string, seq: number): AnalyzerBatch {
-  const session = new SimulatedSession({ seed: sessionIndex * 100 + seq, platform: 'windows' });
-  const start = BASE + sessionIndex * HOUR + (seq - 1) * 300_000;
+function batchOf(user: number, sessionId: string, sessionStart: number, seq: number): AnalyzerBatch {
+  const session = new SimulatedSession({ seed: user * 100 + seq, platform: 'windows' });
+  const start = sessionStart + (seq - 1) * 300_000;
   return {
     sessionId,
-    user: `CORP\\user${sessionIndex}`,
+    user: `CORP\\user${user}`,
     seq,
     intervalSec: 15,
     final: false,
@@ -78,10 +83,10 @@ async function allPages(path: string): Promise<{ pages: number; items: Array<Rec
 beforeAll(async () => {
   t = await startTestCloud();
   const device = await t.deviceClient(DEVICE);
-  for (const [index, { id, seqs }] of SESSIONS.entries()) {
+  for (const [index, { id, start, seqs }] of SESSIONS.entries()) {
     const topic = basicIngestTopic(topics.analyzer(DEVICE, id));
     for (const seq of seqs) {
-      const wire = encodeAnalyzerBatch(batchOf(index + 1, id, seq));
+      const wire = encodeAnalyzerBatch(batchOf(index + 1, id, start, seq));
       const frame = encodeFramed(wire);
       sent.set(`${id}/${seq}`, { frame, rows: decodeAnalyzerBatch(wire) });
       await device.publishAsync(topic, frame, { qos: 1 });
@@ -89,7 +94,7 @@ beforeAll(async () => {
   }
   device.end(true);
   const other = await t.deviceClient(OTHER_DEVICE);
-  const frame = encodeFramed(encodeAnalyzerBatch(batchOf(9, 'x-1', 1)));
+  const frame = encodeFramed(encodeAnalyzerBatch(batchOf(9, 'x-1', BASE, 1)));
   await other.publishAsync(basicIngestTopic(topics.analyzer(OTHER_DEVICE, 'x-1')), frame, { qos: 1 });
   other.end(true);
   await t.cloud.idle();
@@ -109,11 +114,19 @@ afterAll(async () => {
 });
 
 describe('GET /devices/{id}/sessions', () => {
-  it('lists every session once, most recent first, over pages of two', async () => {
-    const { pages, items } = await allPages(`/devices/${DEVICE}/sessions?limit=2`);
+  it.each([1, 2, 3, 100])('lists every session once, most recent first, over pages of %i', async (limit) => {
+    const { pages, items } = await allPages(`/devices/${DEVICE}/sessions?limit=${limit}`);
 
-    expect(items.map((s) => s.sessionId)).toEqual(['s-5', 's-4', 's-3', 's-2', 's-1']);
-    expect(pages).toBeGreaterThanOrEqual(3);
+    expect(items.map((s) => s.sessionId)).toEqual(MOST_RECENT_FIRST);
+    expect(pages).toBeGreaterThanOrEqual(Math.ceil(MOST_RECENT_FIRST.length / limit));
+  });
+
+  it('pages from the range given', async () => {
+    const from = new Date(BASE + 3 * HOUR).toISOString();
+
+    const { items } = await allPages(`/devices/${DEVICE}/sessions?limit=1&from=${from}`);
+
+    expect(items.map((s) => s.sessionId)).toEqual(['s-5', 's-4', 's-1', 's-3']);
   });
 
   it('gives each row the user, times, state seconds and batch counts', async () => {
@@ -133,8 +146,8 @@ describe('GET /devices/{id}/sessions', () => {
   });
 
   it('keeps the sessions that overlap the time range', async () => {
-    // s-2 runs from BASE+2h for 10 minutes, s-3 from BASE+3h for 20: a range across the hour
-    // between them, ending in s-3's first minutes, catches both and neither neighbour.
+    // s-2 runs from BASE+2h for 10 minutes, s-3 from BASE+3h for 20, s-1 from BASE+4h: a range
+    // across the hour between s-2 and s-3, ending in s-3's first minutes, catches those two only.
     const from = new Date(BASE + 2 * HOUR + 5 * 60_000).toISOString();
     const to = new Date(BASE + 3 * HOUR + 60_000).toISOString();
 
