@@ -209,8 +209,9 @@ export interface BatchRow {
 /** Index pages read per listing: a time filter that skips many sessions returns a short page and a cursor. */
 const MAX_LIST_ROUNDS = 8;
 const INDEX_PAGE = 100;
-/** BatchGetItem's limit. */
 export const MAX_SESSIONS_PER_PAGE = 100;
+/** BatchGetItem's limit of keys per request. */
+const KEYS_PER_BATCH_GET = 100;
 const UNPROCESSED_RETRY = { baseMs: 10, maxMs: 200, jitter: true } as const;
 const MAX_UNPROCESSED_ATTEMPTS = 8;
 
@@ -321,21 +322,22 @@ async function getSummaries(
   sks: readonly string[],
 ): Promise<Map<string, SessionSummary>> {
   const found = new Map<string, SessionSummary>();
-  let keys = sks.map((sk) => ({ deviceId, sk }));
-  for (let attempt = 0; keys.length > 0; attempt++) {
-    if (attempt >= MAX_UNPROCESSED_ATTEMPTS) throw new Error('session summaries kept being throttled; retry');
-    if (attempt > 0) await contentionPause(attempt, UNPROCESSED_RETRY);
-    const out = await deps.ddb.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [deps.table]: { Keys: keys, ProjectionExpression: 'sk, summary' },
-        },
-      }),
-    );
-    for (const item of out.Responses?.[deps.table] ?? []) {
-      found.set(String(item.sk), decodeSummary(String(item.summary)));
+  for (let i = 0; i < sks.length; i += KEYS_PER_BATCH_GET) {
+    let keys = sks.slice(i, i + KEYS_PER_BATCH_GET).map((sk) => ({ deviceId, sk }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt >= MAX_UNPROCESSED_ATTEMPTS)
+        throw new Error('session summaries kept being throttled; retry');
+      if (attempt > 0) await contentionPause(attempt, UNPROCESSED_RETRY);
+      const out = await deps.ddb.send(
+        new BatchGetCommand({
+          RequestItems: { [deps.table]: { Keys: keys, ProjectionExpression: 'sk, summary' } },
+        }),
+      );
+      for (const item of out.Responses?.[deps.table] ?? []) {
+        found.set(String(item.sk), decodeSummary(String(item.summary)));
+      }
+      keys = (out.UnprocessedKeys?.[deps.table]?.Keys ?? []) as typeof keys;
     }
-    keys = (out.UnprocessedKeys?.[deps.table]?.Keys ?? []) as typeof keys;
   }
   return found;
 }
