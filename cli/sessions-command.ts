@@ -126,7 +126,7 @@ async function assertKnownDevice(target: ApiTarget, deviceId: string): Promise<v
 
 function sessionRows(items: readonly SessionRowView[]): string {
   return table(
-    ['SESSION', 'USER', 'FIRST SEEN', 'LAST SEEN', 'ACTIVE', 'IDLE', 'LOCKED', 'BATCHES', 'MISSING'],
+    ['SESSION', 'USER', 'FIRST SEEN', 'LAST SEEN', 'ACTIVE', 'IDLE', 'LOCKED+DISC', 'BATCHES', 'MISSING'],
     items.map((s) => [
       s.sessionId,
       s.user || '-',
