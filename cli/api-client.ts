@@ -1,4 +1,5 @@
 /** A small client of the operator API (bearer token, JSON), for fleetpulse. */
+import type { BatchRowView, BatchView, Paged, SessionRowView, SessionView } from '#lambdas/api/sessions.ts';
 import type { InventoryChangesPage, InventoryView } from '#lambdas/inventory/read-model.ts';
 
 export class ApiError extends Error {
@@ -106,4 +107,63 @@ export async function listInventoryChanges(
     target,
     `devices/${encodeURIComponent(deviceId)}/inventory/changes${suffix}`,
   )) as InventoryChangesPage;
+}
+
+/** A time range and a page of a sessions or batches listing. */
+export interface ListPage {
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+function listQuery(page: ListPage): string {
+  const query = new URLSearchParams();
+  for (const key of ['from', 'to', 'limit', 'cursor'] as const) {
+    if (page[key] !== undefined) query.set(key, String(page[key]));
+  }
+  return query.size > 0 ? `?${query}` : '';
+}
+
+const sessionPath = (deviceId: string, sessionId: string): string =>
+  `devices/${encodeURIComponent(deviceId)}/sessions/${encodeURIComponent(sessionId)}`;
+
+export async function listSessions(
+  target: ApiTarget,
+  deviceId: string,
+  page: ListPage,
+): Promise<Paged<SessionRowView>> {
+  return (await getJson(
+    target,
+    `devices/${encodeURIComponent(deviceId)}/sessions${listQuery(page)}`,
+  )) as Paged<SessionRowView>;
+}
+
+export async function getSession(
+  target: ApiTarget,
+  deviceId: string,
+  sessionId: string,
+): Promise<SessionView> {
+  return (await getJson(target, sessionPath(deviceId, sessionId))) as SessionView;
+}
+
+export async function listSessionBatches(
+  target: ApiTarget,
+  deviceId: string,
+  sessionId: string,
+  page: ListPage,
+): Promise<Paged<BatchRowView>> {
+  return (await getJson(
+    target,
+    `${sessionPath(deviceId, sessionId)}/batches${listQuery(page)}`,
+  )) as Paged<BatchRowView>;
+}
+
+export async function getSessionBatch(
+  target: ApiTarget,
+  deviceId: string,
+  sessionId: string,
+  seq: number,
+): Promise<BatchView> {
+  return (await getJson(target, `${sessionPath(deviceId, sessionId)}/batches/${seq}`)) as BatchView;
 }

@@ -13,6 +13,7 @@ import { ago, field, table, text } from './format.ts';
 import { addInventoryCommands } from './inventory-command.ts';
 import { findLocalCloudDir } from './local-cloud.ts';
 import { assertNewDeviceFolder, DEFAULT_DEVICE_POLICY, registerAws, registerLocal } from './register.ts';
+import { sessionsCommand } from './sessions-command.ts';
 import { exitQuietlyWhenReaderCloses } from './stdout.ts';
 
 const deviceIdArg = (value: string): string => {
@@ -171,6 +172,7 @@ export function buildProgram(): Command {
 
   addInventoryCommands(devices, deviceIdArg);
 
+  program.addCommand(sessionsCommand(deviceIdArg));
   program.addCommand(dlqCommand());
 
   return program;

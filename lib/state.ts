@@ -3,7 +3,14 @@
  * is bursty: every agent reports after a patch Tuesday), point-in-time recovery, encrypted at rest.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  type ITable,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { TableSpec } from '#wiring/resources.ts';
@@ -25,6 +32,7 @@ export interface StateTablesProps {
 }
 
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+const INDEX_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 export class StateTables extends Construct {
   /** The tables, by wiring name. */
@@ -35,7 +43,7 @@ export class StateTables extends Construct {
     const tables: Record<string, ITable> = {};
     for (const [name, spec] of Object.entries(props.tables)) {
       validateTableSpec(name, spec);
-      tables[name] = new Table(this, pascal(name), {
+      const table = new Table(this, pascal(name), {
         partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
         ...(spec.sortKey === undefined
           ? {}
@@ -49,6 +57,16 @@ export class StateTables extends Construct {
         // Device state and change history are the product: never lost to a stack deletion by default.
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
+      for (const [indexName, index] of Object.entries(spec.indexes ?? {})) {
+        table.addGlobalSecondaryIndex({
+          indexName,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: index.numberSortKey, type: AttributeType.NUMBER },
+          // Keys only: each indexed write adds one small index write, whatever the item's size.
+          projectionType: ProjectionType.KEYS_ONLY,
+        });
+      }
+      tables[name] = table;
     }
     this.tables = tables;
   }
@@ -66,5 +84,21 @@ function validateTableSpec(name: string, spec: TableSpec): void {
   }
   if (spec.ttlAttribute !== undefined && [spec.partitionKey, spec.sortKey].includes(spec.ttlAttribute)) {
     throw new Error(`table ${name}: ttlAttribute '${spec.ttlAttribute}' cannot be a key attribute`);
+  }
+  for (const [indexName, index] of Object.entries(spec.indexes ?? {})) {
+    if (!INDEX_NAME.test(indexName)) {
+      throw new Error(`table ${name}: index name '${indexName}' is not a valid DynamoDB index name`);
+    }
+    for (const attribute of [index.partitionKey, index.numberSortKey]) {
+      if (!ATTRIBUTE_NAME.test(attribute)) {
+        throw new Error(`table ${name}: index ${indexName} key '${attribute}' is not a valid attribute name`);
+      }
+    }
+    // The table declares its own key attributes as strings; one attribute cannot be both types.
+    if ([spec.partitionKey, spec.sortKey].includes(index.numberSortKey)) {
+      throw new Error(
+        `table ${name}: index ${indexName} sort key '${index.numberSortKey}' is a string key of the table`,
+      );
+    }
   }
 }

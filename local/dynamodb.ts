@@ -7,7 +7,9 @@ import { once } from 'node:events';
 import {
   type AttributeDefinition,
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type KeySchemaElement,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
@@ -59,17 +61,50 @@ export async function createTables(client: DynamoDBClient): Promise<void> {
       keys.push({ AttributeName: spec.sortKey, KeyType: 'RANGE' });
       attributes.push({ AttributeName: spec.sortKey, AttributeType: 'S' });
     }
+    const indexes: GlobalSecondaryIndex[] = Object.entries(spec.indexes ?? {}).map(([name, index]) => {
+      if (!attributes.some((a) => a.AttributeName === index.partitionKey)) {
+        attributes.push({ AttributeName: index.partitionKey, AttributeType: 'S' });
+      }
+      attributes.push({ AttributeName: index.numberSortKey, AttributeType: 'N' });
+      return {
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.numberSortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      };
+    });
     try {
       await client.send(
         new CreateTableCommand({
           TableName: spec.localName,
           KeySchema: keys,
           AttributeDefinitions: attributes,
+          ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
+      await assertIndexes(client, spec);
     }
+  }
+}
+
+/**
+ * A table kept from a run before an index was declared lacks it, and dynalite cannot add one to a
+ * table: say what to do instead of failing every read of the index later.
+ */
+async function assertIndexes(client: DynamoDBClient, spec: TableSpec): Promise<void> {
+  const wanted = Object.keys(spec.indexes ?? {});
+  if (wanted.length === 0) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: spec.localName }));
+  const have = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const missing = wanted.filter((name) => !have.has(name));
+  if (missing.length > 0) {
+    throw new Error(
+      `table ${spec.localName} in the data folder predates its index ${missing.join(', ')}: start with a new FLEETPULSE_DATA_DIR (or delete the old one)`,
+    );
   }
 }

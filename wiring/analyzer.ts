@@ -6,6 +6,12 @@
 import type { Feature } from './feature.ts';
 import { topicRuleSource } from './ingest.ts';
 
+/**
+ * The analyzer table's index of session summaries by device and the UTC day of their last sample
+ * (a day, not the time: the entry moves once a day, not at every summary write).
+ */
+export const SESSIONS_BY_LAST_SEEN_DAY = 'sessionsByLastSeenDay';
+
 export const analyzer = {
   name: 'analyzer',
   tables: {
@@ -15,6 +21,8 @@ export const analyzer = {
       sortKey: 'sk',
       envVar: 'ANALYZER_TABLE',
       localName: 'fleetpulse-analyzer',
+      // A device's sessions, most recent first. Only summaries carry `lastSeenDay`: batch items stay out.
+      indexes: { [SESSIONS_BY_LAST_SEEN_DAY]: { partitionKey: 'deviceId', numberSortKey: 'lastSeenDay' } },
     },
   },
   queues: {

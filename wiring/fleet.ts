@@ -13,6 +13,7 @@ import { ingest } from './ingest.ts';
 import { inventory } from './inventory.ts';
 import { inventoryApi } from './inventory-api.ts';
 import { presence } from './presence.ts';
+import { sessionsApi } from './sessions-api.ts';
 
 export const fleet = compose([
   ingest,
@@ -23,6 +24,7 @@ export const fleet = compose([
   analyzer,
   devicesApi,
   inventoryApi,
+  sessionsApi,
 ]);
 
 export const { functions, tables, buckets, queues } = fleet;

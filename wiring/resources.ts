@@ -13,6 +13,19 @@ export interface TableSpec {
   readonly envVar: string;
   /** Table name in the local cloud. In AWS CloudFormation names it. */
   readonly localName: string;
+  /**
+   * Global secondary indexes, by index name: keys only (a read that needs more gets the items by
+   * key), so an index costs one small write per indexed item written. An item without the sort-key
+   * attribute is not in the index.
+   * @default - none
+   */
+  readonly indexes?: Readonly<Record<string, IndexSpec>>;
+}
+
+export interface IndexSpec {
+  readonly partitionKey: string;
+  /** A number attribute (epoch ms, a counter): the order the index is read in. */
+  readonly numberSortKey: string;
 }
 
 export interface BucketSpec {

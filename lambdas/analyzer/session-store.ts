@@ -8,11 +8,21 @@
  *                                           `lastSeen` for listing recent sessions and `version`
  *                                           for compare-and-set.
  *
+ * Index `sessionsByLastSeenDay` (deviceId, lastSeenDay; keys only) lists a device's sessions most
+ * recent first; batch items have no `lastSeenDay` and stay out of it.
+ *
  * The summary is read, folded and written back conditionally on the version it was read at, so
  * two invocations folding batches of one session never lose each other's counts.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import { SESSIONS_BY_LAST_SEEN_DAY } from '#wiring/analyzer.ts';
 import { contentionPause } from '../commons/contention.ts';
 import { isConditionalCheckFailed } from '../commons/errors.ts';
 import { type AppTotals, foldBatch, type SessionSummary } from './summary.ts';
@@ -154,6 +164,8 @@ export async function foldSessionBatches(
             sk: sessionSk(sessionId),
             sessionId,
             lastSeen: summary.lastSeen,
+            // The sessions index key: changes once a day, so the index costs no write per batch.
+            lastSeenDay: sessionDayOf(summary.lastSeen),
             summary: encodeSummary(summary),
             version: (stored?.version ?? 0) + 1,
             updatedAt: now,
@@ -174,4 +186,210 @@ export async function foldSessionBatches(
     }
   }
   throw new Error(`summary of session ${sessionId} of ${deviceId} kept moving; retry`);
+}
+
+// Reads for the sessions API. The items' attributes are read here only: the rest of the code sees
+// summaries and batch rows, whatever the encoding inside the item.
+
+/** Where a listing of sessions stopped: the last session returned (or skipped). */
+export interface SessionsPosition {
+  readonly lastSeen: number;
+  readonly sessionId: string;
+}
+
+/** A batch as the index knows it, without reading its frame. */
+export interface BatchRow {
+  readonly seq: number;
+  /** Epoch ms of the first and last sample. */
+  readonly firstT: number;
+  readonly lastT: number;
+  readonly samples: number;
+}
+
+/** Index pages read per listing: a time filter that skips many sessions returns a short page and a cursor. */
+const MAX_LIST_ROUNDS = 8;
+const INDEX_PAGE = 100;
+export const MAX_SESSIONS_PER_PAGE = 100;
+/** BatchGetItem's limit of keys per request. */
+const KEYS_PER_BATCH_GET = 100;
+const UNPROCESSED_RETRY = { baseMs: 10, maxMs: 200, jitter: true } as const;
+const MAX_UNPROCESSED_ATTEMPTS = 8;
+
+/** Listing order: last sample, most recent first; then session id. */
+const listedBefore = (a: SessionsPosition, b: SessionsPosition): boolean =>
+  a.lastSeen > b.lastSeen || (a.lastSeen === b.lastSeen && a.sessionId < b.sessionId);
+const positionOf = (s: SessionSummary): SessionsPosition => ({
+  lastSeen: s.lastSeen,
+  sessionId: s.sessionId,
+});
+
+/**
+ * A device's sessions whose samples overlap [from, to] (epoch ms, both optional), most recent last
+ * sample first, at most `limit`; `next` when more may follow.
+ *
+ * The index orders sessions by the day of their last sample only, so that a summary write moves
+ * its index entry once a day instead of once a batch; the order within a day comes from the
+ * summaries, so a day is read whole before any of it is listed. A cursor is the last session
+ * listed: the next page reads from its day again and skips what came before it.
+ */
+export async function listSessions(
+  deps: AnalyzerDeps,
+  deviceId: string,
+  options: { limit: number; from?: number; to?: number; startAfter?: SessionsPosition },
+): Promise<{ summaries: SessionSummary[]; next?: SessionsPosition }> {
+  const limit = Math.min(Math.max(1, options.limit), MAX_SESSIONS_PER_PAGE);
+  const { from, to, startAfter } = options;
+  const lowDay = from === undefined ? undefined : sessionDayOf(from);
+  const highDay = startAfter === undefined ? undefined : sessionDayOf(startAfter.lastSeen);
+  if (lowDay !== undefined && highDay !== undefined && lowDay > highDay) return { summaries: [] };
+  const keep = (s: SessionSummary): boolean =>
+    (from === undefined || s.lastSeen >= from) &&
+    (to === undefined || s.firstSeen <= to) &&
+    (startAfter === undefined || listedBefore(startAfter, positionOf(s)));
+
+  const listed: SessionSummary[] = [];
+  let lastRead: SessionsPosition | undefined;
+  let day: number | undefined;
+  let daySks: string[] = [];
+  const listDay = async () => {
+    const bySk = await getSummaries(deps, deviceId, daySks);
+    const sorted = [...bySk.values()].sort((a, b) => (listedBefore(positionOf(a), positionOf(b)) ? -1 : 1));
+    const last = sorted[sorted.length - 1];
+    if (last !== undefined) lastRead = positionOf(last);
+    listed.push(...sorted.filter(keep));
+    daySks = [];
+  };
+
+  let start: Record<string, unknown> | undefined;
+  let complete = false;
+  read: for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
+    const page = await deps.ddb.send(
+      new QueryCommand({
+        TableName: deps.table,
+        IndexName: SESSIONS_BY_LAST_SEEN_DAY,
+        KeyConditionExpression: `deviceId = :d${dayCondition(lowDay, highDay)}`,
+        ExpressionAttributeValues: {
+          ':d': deviceId,
+          ...(lowDay === undefined ? {} : { ':low': lowDay }),
+          ...(highDay === undefined ? {} : { ':high': highDay }),
+        },
+        ScanIndexForward: false,
+        Limit: INDEX_PAGE,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const itemDay = Number(item.lastSeenDay);
+      if (day !== undefined && itemDay !== day) {
+        await listDay();
+        if (listed.length >= limit) break read;
+      }
+      day = itemDay;
+      daySks.push(String(item.sk));
+    }
+    start = page.LastEvaluatedKey;
+    if (start === undefined) {
+      complete = true;
+      break;
+    }
+  }
+  // Out of rounds inside a day: what was read of it is listed, and the cursor moves past it.
+  if (daySks.length > 0 && listed.length < limit) await listDay();
+  if (listed.length > limit) {
+    return { summaries: listed.slice(0, limit), next: positionOf(listed[limit - 1] as SessionSummary) };
+  }
+  if (complete) return { summaries: listed };
+  const lastListed = listed[listed.length - 1];
+  const next = listed.length === limit && lastListed ? positionOf(lastListed) : lastRead;
+  return next === undefined ? { summaries: listed } : { summaries: listed, next };
+}
+
+const DAY_MS = 86_400_000;
+/** The index's sort key: the UTC day of a session's last sample. */
+const sessionDayOf = (epochMs: number): number => Math.floor(epochMs / DAY_MS);
+
+function dayCondition(low: number | undefined, high: number | undefined): string {
+  if (low !== undefined && high !== undefined) return ' AND lastSeenDay BETWEEN :low AND :high';
+  if (low !== undefined) return ' AND lastSeenDay >= :low';
+  if (high !== undefined) return ' AND lastSeenDay <= :high';
+  return '';
+}
+
+/** The summaries named by their sort keys, read by key (the index holds keys only). */
+async function getSummaries(
+  deps: AnalyzerDeps,
+  deviceId: string,
+  sks: readonly string[],
+): Promise<Map<string, SessionSummary>> {
+  const found = new Map<string, SessionSummary>();
+  for (let i = 0; i < sks.length; i += KEYS_PER_BATCH_GET) {
+    let keys = sks.slice(i, i + KEYS_PER_BATCH_GET).map((sk) => ({ deviceId, sk }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt >= MAX_UNPROCESSED_ATTEMPTS)
+        throw new Error('session summaries kept being throttled; retry');
+      if (attempt > 0) await contentionPause(attempt, UNPROCESSED_RETRY);
+      const out = await deps.ddb.send(
+        new BatchGetCommand({
+          RequestItems: { [deps.table]: { Keys: keys, ProjectionExpression: 'sk, summary' } },
+        }),
+      );
+      for (const item of out.Responses?.[deps.table] ?? []) {
+        found.set(String(item.sk), decodeSummary(String(item.summary)));
+      }
+      keys = (out.UnprocessedKeys?.[deps.table]?.Keys ?? []) as typeof keys;
+    }
+  }
+  return found;
+}
+
+/**
+ * A session's batches whose samples overlap [from, to] (epoch ms, both optional), by sequence,
+ * after `afterSeq`, at most `limit`; `nextAfterSeq` when more may follow.
+ */
+export async function listBatches(
+  deps: AnalyzerDeps,
+  key: { deviceId: string; sessionId: string },
+  options: { limit: number; from?: number; to?: number; afterSeq?: number },
+): Promise<{ batches: BatchRow[]; nextAfterSeq?: number }> {
+  const prefix = `batch#${key.sessionId}#`;
+  const filters = [
+    ...(options.from === undefined ? [] : ['lastT >= :from']),
+    ...(options.to === undefined ? [] : ['firstT <= :to']),
+  ];
+  const batches: BatchRow[] = [];
+  let start: Record<string, unknown> | undefined =
+    options.afterSeq === undefined
+      ? undefined
+      : { deviceId: key.deviceId, sk: batchSk(key.sessionId, options.afterSeq) };
+  for (let round = 0; round < MAX_LIST_ROUNDS && batches.length < options.limit; round++) {
+    const page = await deps.ddb.send(
+      new QueryCommand({
+        TableName: deps.table,
+        KeyConditionExpression: 'deviceId = :d AND begins_with(sk, :prefix)',
+        ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND ') }),
+        ProjectionExpression: 'sk, firstT, lastT, #samples',
+        ExpressionAttributeNames: { '#samples': 'samples' },
+        ExpressionAttributeValues: {
+          ':d': key.deviceId,
+          ':prefix': prefix,
+          ...(options.from === undefined ? {} : { ':from': options.from }),
+          ...(options.to === undefined ? {} : { ':to': options.to }),
+        },
+        Limit: options.limit - batches.length,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      batches.push({
+        seq: Number(String(item.sk).slice(prefix.length)),
+        firstT: Number(item.firstT),
+        lastT: Number(item.lastT),
+        samples: Number(item.samples),
+      });
+    }
+    start = page.LastEvaluatedKey;
+    if (start === undefined) break;
+  }
+  if (start === undefined) return { batches };
+  return { batches, nextAfterSeq: Number(String(start.sk).slice(prefix.length)) };
 }

@@ -54,6 +54,65 @@ const INJECTIONS = [
   'attribute_exists(deviceId)',
 ];
 
+/** The sessions routes: ids, seq, times and cursors that must be refused (or not found), never a 5xx. */
+function sessionsKinds(): Kind[] {
+  const sessions = (ctx: AdversarialContext) => `/devices/${ctx.victimId}/sessions`;
+  return [
+    answers('sessions: unknown session', (ctx) => `${sessions(ctx)}/no-such-session`, 404, /not known/),
+    answers('sessions: unknown batch', (ctx) => `${sessions(ctx)}/no-such-session/batches/1`, 404),
+    ...INJECTIONS.map((s) =>
+      answers(
+        `sessions: injection string as a session id: ${s}`,
+        (ctx) => `${sessions(ctx)}/${encodeURIComponent(s)}/batches`,
+        NOT_FOUND_OR_BAD,
+      ),
+    ),
+    answers(
+      'sessions: session id of 10,000 characters',
+      (ctx) => `${sessions(ctx)}/${'s'.repeat(10_000)}`,
+      [400, 414, 431],
+    ),
+    answers('sessions: seq past ten digits', (ctx) => `${sessions(ctx)}/s-1/batches/99999999999`, 400, /seq/),
+    answers('sessions: seq of 400 digits', (ctx) => `${sessions(ctx)}/s-1/batches/${'9'.repeat(400)}`, 400),
+    answers('sessions: negative seq', (ctx) => `${sessions(ctx)}/s-1/batches/-1`, 400, /seq/),
+    answers('sessions: seq 1e3', (ctx) => `${sessions(ctx)}/s-1/batches/1e3`, 400, /seq/),
+    answers('sessions: unknown format', (ctx) => `${sessions(ctx)}/s-1/batches/1?format=../../etc`, 400),
+    answers('sessions: from that is not a time', (ctx) => `${sessions(ctx)}?from=__proto__`, 400, /from/),
+    answers(
+      'sessions: to before from',
+      (ctx) => `${sessions(ctx)}?from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z`,
+      400,
+    ),
+    answers(
+      'sessions: cursor that is not a cursor',
+      (ctx) => `${sessions(ctx)}?cursor=garbage`,
+      400,
+      /cursor/,
+    ),
+    answers(
+      'sessions: cursor with a 1,100-character session id',
+      (ctx) =>
+        `${sessions(ctx)}?cursor=${b64url({ s: `GET /devices/${ctx.victimId}/sessions`, p: { lastSeen: 1, sessionId: 'a'.repeat(1100) } })}`,
+      400,
+      /cursor/,
+    ),
+    answers(
+      "sessions: another device's sessions cursor",
+      (ctx) =>
+        `/devices/${ctx.controlId}/sessions?cursor=${b64url({ s: `GET /devices/${ctx.victimId}/sessions`, p: { lastSeen: 1, sessionId: 's-1' } })}`,
+      400,
+      /cursor/,
+    ),
+    answers(
+      'sessions: batches cursor with a huge afterSeq',
+      (ctx) =>
+        `${sessions(ctx)}/s-1/batches?cursor=${b64url({ s: `GET /devices/${ctx.victimId}/sessions/s-1/batches`, p: { afterSeq: 1e300 } })}`,
+      400,
+      /cursor/,
+    ),
+  ];
+}
+
 export const apiKinds: Kind[] = [
   answers('no token', '/devices', 401, /Unauthorized/, { token: null }),
   answers('wrong token', '/devices', 401, /Unauthorized/, { token: 'not-the-token' }),
@@ -163,6 +222,7 @@ export const apiKinds: Kind[] = [
     BAD_REQUEST,
     /cursor/,
   ),
+  ...sessionsKinds(),
   answers('unknown route', '/admin', 404, /Not Found/),
   answers('wrong method on a known path', '/devices', 404, /Not Found/, { method: 'DELETE' }),
   kind('api', 'burst: 300 concurrent requests, none 5xx', async (ctx) => {

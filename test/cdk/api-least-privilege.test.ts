@@ -1,5 +1,5 @@
 /**
- * Least privilege follows the feature: the read-only operator API functions (devices, inventory) get
+ * Least privilege follows the feature: the read-only operator API functions (devices, inventory, sessions) get
  * no write and no IoT-publish right, whatever other API functions (commands, next) are granted.
  */
 import type { Stack } from 'aws-cdk-lib';
@@ -14,7 +14,11 @@ import { type FunctionName, functions } from '#wiring/fleet.ts';
 import type { FunctionSpec } from '#wiring/functions.ts';
 import { FIXTURE_ENTRY, testApp, testStack } from './app.ts';
 
-const READ_ONLY_API_FUNCTIONS = ['devicesApi', 'inventoryApi'] as const satisfies readonly FunctionName[];
+const READ_ONLY_API_FUNCTIONS = [
+  'devicesApi',
+  'inventoryApi',
+  'sessionsApi',
+] as const satisfies readonly FunctionName[];
 
 /** Rights that change stored state or reach devices. */
 const FORBIDDEN_ACTIONS = [

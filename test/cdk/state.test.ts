@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { StateTables } from '#lib/state.ts';
@@ -69,6 +69,40 @@ describe('StateTables', () => {
         KMSMasterKeyId: { 'Fn::GetAtt': ['Key961B73FD', 'Arn'] },
       },
     });
+  });
+
+  it('gives the analyzer table a keys-only index of sessions by device and the day of their last sample', () => {
+    const stack = testStack();
+    new StateTables(stack, 'State', { tables: { analyzer: tables.analyzer } });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'lastSeenDay', AttributeType: 'N' }]),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'sessionsByLastSeenDay',
+          KeySchema: [
+            { AttributeName: 'deviceId', KeyType: 'HASH' },
+            { AttributeName: 'lastSeenDay', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
+  it('rejects an index sort key that is a string key of the table', () => {
+    const stack = testStack();
+    const spec = {
+      partitionKey: 'id',
+      sortKey: 'sk',
+      envVar: 'T',
+      localName: 't',
+      indexes: { recent: { partitionKey: 'id', numberSortKey: 'sk' } },
+    };
+
+    expect(() => new StateTables(stack, 'State', { tables: { bad: spec } })).toThrow(
+      /table bad: index recent sort key 'sk' is a string key of the table/,
+    );
   });
 
   it('rejects a TTL attribute that is also a key', () => {

@@ -46,6 +46,7 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     analyzerTables: idle,
     devicesApi: idle,
     inventoryApi: idle,
+    sessionsApi: idle,
   };
   return loadInProcessRuntime({
     repoRoot: '/nonexistent',
