@@ -19,7 +19,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
@@ -28,7 +28,9 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { itemBytes } from '#lambdas/commons/item-size.ts';
 import { createTables, startDynamoDb } from '#local/dynamodb.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from '#local/environment.ts';
 import { buildLambdaContext } from '#local/lambda-context.ts';
@@ -117,21 +119,6 @@ function rulesFor(ingestTopic: string): { triggered: number; actions: number } {
     if (topicMatches(t.topicFilter, ingest?.topic ?? ingestTopic)) triggered++;
   }
   return { triggered, actions: triggered };
-}
-
-/** DynamoDB's item size: attribute names plus values (numbers about one byte per two digits). */
-export function dynamodbItemBytes(item: Record<string, AttributeValue>): number {
-  const value = (v: AttributeValue): number => {
-    if (v.S !== undefined) return Buffer.byteLength(v.S);
-    if (v.N !== undefined) return Math.ceil(v.N.replace(/^-|\.|e.*$/g, '').length / 2) + 1;
-    if (v.B !== undefined) return v.B.byteLength;
-    if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
-    if (v.L !== undefined) return 3 + v.L.reduce((n, x) => n + 1 + value(x), 0);
-    if (v.M !== undefined)
-      return 3 + Object.entries(v.M).reduce((n, [k, x]) => n + 1 + k.length + value(x), 0);
-    return 0;
-  };
-  return Object.entries(item).reduce((n, [name, v]) => n + Buffer.byteLength(name) + value(v), 0);
 }
 
 interface Handlers {
@@ -401,7 +388,8 @@ export async function runAnalyzerCostBench(options: AnalyzerCostOptions): Promis
 }
 
 /** What the path left behind: S3 bytes by kind, DynamoDB item sizes by kind. */
-async function storedBytes(s3: S3Client, ddb: DynamoDBClient) {
+async function storedBytes(s3: S3Client, ddbClient: DynamoDBClient) {
+  const ddb = DynamoDBDocumentClient.from(ddbClient);
   let rawBytes = 0;
   let parquetBytes = 0;
   let token: string | undefined;
@@ -422,14 +410,14 @@ async function storedBytes(s3: S3Client, ddb: DynamoDBClient) {
 
   const indexItems: number[] = [];
   const summaryItems: number[] = [];
-  let start: Record<string, AttributeValue> | undefined;
+  let start: Record<string, unknown> | undefined;
   do {
     const page = await ddb.send(
       new ScanCommand({ TableName: tables.analyzer.localName, ExclusiveStartKey: start }),
     );
     for (const item of page.Items ?? []) {
-      const kind = item.sk?.S?.split('#')[0];
-      (kind === 'batch' ? indexItems : summaryItems).push(dynamodbItemBytes(item));
+      const kind = String(item.sk).split('#')[0];
+      (kind === 'batch' ? indexItems : summaryItems).push(itemBytes(item));
     }
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
