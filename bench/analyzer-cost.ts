@@ -20,31 +20,23 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { itemBytes } from '#lambdas/commons/item-size.ts';
 import { createTables, startDynamoDb } from '#local/dynamodb.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from '#local/environment.ts';
 import { buildLambdaContext } from '#local/lambda-context.ts';
-import { toSqsRecord } from '#local/queue-poller.ts';
-import { createBuckets, createQueues, type QueueRef, startSqsS3 } from '#local/sqs-s3.ts';
+import { createBuckets, createQueues, startSqsS3 } from '#local/sqs-s3.ts';
 import type { AnalyzerSample } from '#protocol/analyzer.ts';
 import { encodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
 import { encodeFramed } from '#protocol/encoding.ts';
-import { basicIngestTopic, parseBasicIngest, topicMatches, topics } from '#protocol/topics.ts';
+import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { SimulatedSession } from '#simulator/analyzer/session.ts';
 import { hashString } from '#simulator/rng.ts';
-import { buckets, functions, tables } from '#wiring/fleet.ts';
+import { functions } from '#wiring/fleet.ts';
 import type { FunctionSpec } from '#wiring/functions.ts';
 import { buildRuleEvent } from '#wiring/rule-event.ts';
+import { deleteEvent, receiveEvent, rulesFor, sqsChunks } from './analyzer-event-source.ts';
 import {
   type CountsPerBatch,
   DYNAMODB_ITEM_OVERHEAD_BYTES,
@@ -56,6 +48,7 @@ import {
   priceCounts,
   totalOf,
 } from './analyzer-prices.ts';
+import { storedBytes } from './analyzer-stored.ts';
 import { type Distribution, distribution } from './inventory-wire.ts';
 import { type RequestTally, tallyDelta, tallyRequests } from './request-tally.ts';
 import { table } from './table.ts';
@@ -73,11 +66,9 @@ export interface AnalyzerCostOptions {
 }
 
 const TARGET_USD_PER_MILLION = 2.5;
-const SQS_CHUNK = 64 * 1024;
 const IOT_UNIT = 5 * 1024;
 const SAMPLE_SEC = 15;
 const UPLOAD_SEC = 300;
-const chunks = (bytes: number) => Math.max(1, Math.ceil(bytes / SQS_CHUNK));
 
 export interface RoundCounts {
   batches: number;
@@ -108,19 +99,6 @@ export interface AnalyzerCostResult {
 const ENVIRONMENT_NOTE =
   'handler wall time on a shared 2-core machine, the SQS/S3 emulator in the same thread and dynalite in a worker: an upper bound for the billed duration in AWS';
 
-/** The rules a Basic Ingest publish triggers, and their actions (one SQS action per queue rule). */
-function rulesFor(ingestTopic: string): { triggered: number; actions: number } {
-  const ingest = parseBasicIngest(ingestTopic);
-  let triggered = 0;
-  for (const spec of Object.values(functions) as FunctionSpec[]) {
-    const t = spec.trigger;
-    if (t.kind !== 'topic-rule' && t.kind !== 'topic-rule-queue') continue;
-    if (ingest !== undefined && t.ruleName !== ingest.ruleName) continue;
-    if (topicMatches(t.topicFilter, ingest?.topic ?? ingestTopic)) triggered++;
-  }
-  return { triggered, actions: triggered };
-}
-
 interface Handlers {
   analyzer: (event: SQSEvent, context: Context) => Promise<unknown>;
   tables: (event: SQSEvent, context: Context) => Promise<unknown>;
@@ -148,50 +126,6 @@ async function loadHandlers(): Promise<Handlers> {
       sqs.sqs.destroy();
     },
   };
-}
-
-/** What the event source does: ReceiveMessage by 10 until `batchSize` records, as one event. */
-async function receiveEvent(
-  sqs: SQSClient,
-  queue: QueueRef,
-  batchSize: number,
-  region: string,
-): Promise<{ event: SQSEvent; chunks: number }> {
-  const messages: Message[] = [];
-  let requestChunks = 0;
-  while (messages.length < batchSize) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queue.url,
-        MaxNumberOfMessages: Math.min(10, batchSize - messages.length),
-        WaitTimeSeconds: 0,
-        AttributeNames: ['All'],
-      }),
-    );
-    const got = out.Messages ?? [];
-    requestChunks += chunks(got.reduce((n, m) => n + Buffer.byteLength(m.Body ?? ''), 0));
-    if (got.length === 0) break;
-    messages.push(...got);
-  }
-  return { event: { Records: messages.map((m) => toSqsRecord(m, queue, region)) }, chunks: requestChunks };
-}
-
-/** What the event source does after a successful invocation: DeleteMessageBatch by 10. */
-async function deleteEvent(sqs: SQSClient, queue: QueueRef, event: SQSEvent): Promise<number> {
-  let requests = 0;
-  for (let i = 0; i < event.Records.length; i += 10) {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queue.url,
-        Entries: event.Records.slice(i, i + 10).map((r, j) => ({
-          Id: String(j),
-          ReceiptHandle: r.receiptHandle,
-        })),
-      }),
-    );
-    requests++;
-  }
-  return requests;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -288,7 +222,7 @@ export async function runAnalyzerCostBench(options: AnalyzerCostOptions): Promis
           }),
         );
         await sqs.send(new SendMessageCommand({ QueueUrl: queues.analyzer.url, MessageBody: body }));
-        ruleSendChunks += chunks(Buffer.byteLength(body));
+        ruleSendChunks += sqsChunks(Buffer.byteLength(body));
       }
 
       const before = handlers.tally();
@@ -385,43 +319,6 @@ export async function runAnalyzerCostBench(options: AnalyzerCostOptions): Promis
     await dynamo.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** What the path left behind: S3 bytes by kind, DynamoDB item sizes by kind. */
-async function storedBytes(s3: S3Client, ddbClient: DynamoDBClient) {
-  const ddb = DynamoDBDocumentClient.from(ddbClient);
-  let rawBytes = 0;
-  let parquetBytes = 0;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: buckets.archive.localName,
-        Prefix: 'analyzer/',
-        ContinuationToken: token,
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      if (object.Key?.startsWith('analyzer/raw/')) rawBytes += object.Size ?? 0;
-      else parquetBytes += object.Size ?? 0;
-    }
-    token = page.NextContinuationToken;
-  } while (token !== undefined);
-
-  const indexItems: number[] = [];
-  const summaryItems: number[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({ TableName: tables.analyzer.localName, ExclusiveStartKey: start }),
-    );
-    for (const item of page.Items ?? []) {
-      const kind = String(item.sk).split('#')[0];
-      (kind === 'batch' ? indexItems : summaryItems).push(itemBytes(item));
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return { rawBytes, parquetBytes, indexItems, summaryItems };
 }
 
 export function formatAnalyzerCostTable(r: AnalyzerCostResult): string {
