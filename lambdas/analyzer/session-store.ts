@@ -166,7 +166,7 @@ const summaryItem = (f: SummaryItemFields, summary: SessionSummary) => ({
  * The item to write and the summary it holds: within SUMMARY_ITEM_MAX_BYTES when dropping apps
  * can get it there (a very long user or session name alone may not fit; it is then written whole).
  */
-export function fitSummaryItem(
+function fitSummaryItem(
   f: SummaryItemFields,
   summary: SessionSummary,
 ): { item: ReturnType<typeof summaryItem>; summary: SessionSummary } {
