@@ -2,6 +2,7 @@
  * `npm run bench`: figures, not assertions. Each section prints a table and writes its figures to
  * bench/results/, so they can be quoted.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatAnalyzerAgentTable, runAnalyzerAgentBench } from './analyzer-agent.ts';
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
     join(RESULTS_DIR, 'analyzer.json'),
     `${JSON.stringify({ generatedBy: 'npm run bench', wire: analyzerWire, agent: analyzerAgent }, null, 2)}\n`,
   );
+  // In a process of its own: it loads the handlers against emulators of its own, and their
+  // module-scope clients would keep pointing there when the inventory bench loads them again.
+  console.log('');
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'analyzer-cost.ts')], {
+    stdio: 'inherit',
+  });
 
   const { store, throughput, efficiency } = await runInventoryCloudBench({
     store: { devices: 20, steps: 30, seed: 20240601, concurrency: 4 },
