@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { Agent } from '#agent/agent.ts';
+import { AnalyzerModule } from '#agent/analyzer/module.ts';
 import { ConfigError, loadAgentConfig } from '#agent/config.ts';
 import { InventoryModule, realCollectors } from '#agent/inventory/index.ts';
 import { handleStopSignals } from '#agent/stop-signals.ts';
@@ -10,8 +11,12 @@ import { AGENT_VERSION } from '#agent/version.ts';
 
 async function run(opts: { config: string }): Promise<void> {
   const config = await loadAgentConfig(opts.config);
-  // Inventory interval comes from the policy (inventoryIntervalSec); collectors read the real host.
-  const agent = new Agent({ config, modules: [new InventoryModule({ collectors: realCollectors() })] });
+  // Intervals come from the policy (inventoryIntervalSec, analyzer.*); both read the real host. The
+  // analyzer's session source is the OS's own; where there is none it says so once and stays off.
+  const agent = new Agent({
+    config,
+    modules: [new InventoryModule({ collectors: realCollectors() }), new AnalyzerModule()],
+  });
   agent.logger.info('agent starting', {
     version: AGENT_VERSION,
     endpoint: `${config.endpoint}:${config.port}`,
@@ -33,7 +38,7 @@ async function run(opts: { config: string }): Promise<void> {
 
 const program = new Command('fleetpulse-agent')
   .description(
-    'The fleetpulse device agent: heartbeats, store-and-forward, commands, over MQTT with mutual TLS.',
+    'The fleetpulse device agent: heartbeats, inventory, session analyzer, store-and-forward, commands, over MQTT with mutual TLS.',
   )
   .version(AGENT_VERSION)
   .showHelpAfterError();

@@ -5,6 +5,7 @@
  * telling it (kill -9 of the cloud closes the IPC channel): a fleet never outlives its cloud.
  */
 
+import { simulatedAnalyzerModule } from '#simulator/analyzer/module.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
 import { ensureDevCa, issueDeviceCert } from './dev-ca.ts';
@@ -50,8 +51,9 @@ process.on('message', (message: ToFleet) => {
         identityDir: settings.identityDir,
         heartbeatIntervalSec: settings.heartbeatIntervalSec,
         // Simulated hosts churn (installs, service restarts, IP changes) every pass.
-        modules: (deviceId, seed) => [
+        modules: (deviceId, seed, host) => [
           simulatedInventoryModule(deviceId, seed, { intervalMs: settings.inventoryIntervalMs }),
+          simulatedAnalyzerModule(deviceId, seed, host, settings.analyzer),
         ],
         log: settings.log,
       });

@@ -31,6 +31,13 @@ export function fleetHeartbeatIntervalSec(count: number): number {
   return Math.min(120, Math.max(60, Math.ceil(count / MAX_FLEET_HEARTBEATS_PER_SEC)));
 }
 
+/**
+ * The one place `npm start`'s simulated analyzers get their intervals: a sample every 5 s and a
+ * batch per session every minute, so a newcomer sees sessions within a minute. Real agents keep
+ * the policy's (15 s / 300 s).
+ */
+export const SIMULATED_ANALYZER_INTERVALS = { sampleIntervalSec: 5, uploadIntervalSec: 60 } as const;
+
 export interface FleetProcess {
   readonly deviceIds: string[];
   /** Agents connected when startup finished (the others keep retrying). */

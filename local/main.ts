@@ -18,6 +18,7 @@ import {
   type FleetProcess,
   fleetHeartbeatIntervalSec,
   fleetInventoryIntervalMs,
+  SIMULATED_ANALYZER_INTERVALS,
   startFleetProcess,
 } from './fleet.ts';
 import type { LogLevel } from './log.ts';
@@ -74,6 +75,7 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
           `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}), ${fleet?.online ?? 0} connected so far.`,
           `  Each collects inventory every ${Math.round(fleetInventoryIntervalMs(deviceIds.length) / 1000)} s and heartbeats every ${fleetHeartbeatIntervalSec(deviceIds.length)} s`,
           '  (slower for large fleets: at most ~10 reports/s and ~17 heartbeats/s in all, what two cores sustain).',
+          `  Its analyzers sample user sessions every ${SIMULATED_ANALYZER_INTERVALS.sampleIntervalSec} s and send a batch per session every ${SIMULATED_ANALYZER_INTERVALS.uploadIntervalSec} s: sessions show up within a minute.`,
         ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
         identityDir: join(cloud.dataDir, 'fleet'),
         inventoryIntervalMs: fleetInventoryIntervalMs(fleetSize),
         heartbeatIntervalSec: fleetHeartbeatIntervalSec(fleetSize),
+        analyzer: SIMULATED_ANALYZER_INTERVALS,
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
       stopFleet = () => fleet?.stop() ?? Promise.resolve();

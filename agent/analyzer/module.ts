@@ -33,12 +33,16 @@ export class AnalyzerModule implements AgentModule {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private round: Promise<void> = Promise.resolve();
   private stopped = true;
+  private noSource = false;
+  /** Whether the last round ran with the analyzer on (a change is logged once). */
+  private enabled = true;
 
   constructor(private readonly options: AnalyzerModuleOptions = {}) {}
 
   async start(context: AgentContext): Promise<void> {
     const source = this.options.source ?? defaultAnalyzerSource();
     if (source === undefined) {
+      this.noSource = true;
       context.logger.info('analyzer: no session source on this platform yet; analyzer off', {
         platform: process.platform,
       });
@@ -65,8 +69,11 @@ export class AnalyzerModule implements AgentModule {
     const schedule = () => {
       if (this.stopped) return;
       this.timer = setTimeout(() => {
-        const now = settings();
-        this.round = now.enabled ? runtime.tick() : runtime.flushAll();
+        const { enabled } = settings();
+        if (enabled !== this.enabled)
+          context.logger.info(enabled ? 'analyzer turned on by policy' : 'analyzer turned off by policy');
+        this.enabled = enabled;
+        this.round = enabled ? runtime.tick() : runtime.stopAll();
         void this.round.finally(schedule);
       }, settings().sampleIntervalSec * 1000);
       this.timer.unref?.();
@@ -82,6 +89,7 @@ export class AnalyzerModule implements AgentModule {
   }
 
   heartbeatFields(): Partial<Heartbeat> {
+    if (this.noSource) return { analyzer: { sessions: 0, restarts: 0, noSessionSource: true } };
     if (this.runtime === undefined) return {};
     const sessions = this.runtime.sessions().slice(0, 256);
     return {

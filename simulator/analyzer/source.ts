@@ -13,6 +13,8 @@ export interface SimulatedMachineOptions {
   /** A terminal server hosts many users' sessions. @default false */
   readonly terminalServer?: boolean;
   readonly sampleIntervalSec: number;
+  /** Logon times go into session ids. @default Date.now */
+  readonly now?: () => number;
 }
 
 interface Live {
@@ -49,7 +51,7 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
   /** Per tick: on a terminal server users log on and off; a desktop's user rarely logs off. */
   private churn(): void {
     const ts = this.options.terminalServer === true;
-    if (this.live.length > (ts ? 1 : 0) && this.rng.chance(ts ? 0.02 : 0.002)) {
+    if (this.live.length > (ts ? 5 : 0) && this.rng.chance(ts ? 0.02 : 0.002)) {
       this.live.splice(this.rng.int(0, this.live.length - 1), 1);
     }
     if (this.live.length < (ts ? 30 : 1) && this.rng.chance(ts ? 0.02 : 0.05)) this.logOn();
@@ -58,8 +60,11 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
   private logOn(): void {
     const n = ++this.started;
     const user = this.options.terminalServer ? `CORP\\user${this.rng.int(1, 400)}` : 'CORP\\owner';
+    // The logon time makes the id unique over restarts of the same seeded machine, as Windows'
+    // session number with its logon time is: a new session never continues an old one's sequence.
+    const logonSec = Math.floor((this.options.now ?? Date.now)() / 1000).toString(36);
     this.live.push({
-      id: `${n}-${this.rng.hex(6)}`,
+      id: `${n}-${logonSec}-${this.rng.hex(4)}`,
       user,
       session: new SimulatedSession({
         seed: (this.options.seed + n * 7919) >>> 0,

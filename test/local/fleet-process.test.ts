@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetHeartbeatIntervalSec, fleetInventoryIntervalMs, startFleetProcess } from '#local/fleet.ts';
+import {
+  fleetHeartbeatIntervalSec,
+  fleetInventoryIntervalMs,
+  SIMULATED_ANALYZER_INTERVALS,
+  startFleetProcess,
+} from '#local/fleet.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -32,6 +37,7 @@ describe('the simulated fleet in its own process', () => {
       identityDir: join(t.dataDir, 'fleet'),
       inventoryIntervalMs: fleetInventoryIntervalMs(3),
       heartbeatIntervalSec: fleetHeartbeatIntervalSec(3),
+      analyzer: SIMULATED_ANALYZER_INTERVALS,
       log: 'silent',
     });
 
