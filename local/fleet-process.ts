@@ -53,7 +53,7 @@ process.on('message', (message: ToFleet) => {
         // Simulated hosts churn (installs, service restarts, IP changes) every pass.
         modules: (deviceId, seed, host) => [
           simulatedInventoryModule(deviceId, seed, { intervalMs: settings.inventoryIntervalMs }),
-          simulatedAnalyzerModule(deviceId, seed, host, settings.analyzer),
+          ...(settings.analyzer ? [simulatedAnalyzerModule(deviceId, seed, host, settings.analyzer)] : []),
         ],
         log: settings.log,
       });

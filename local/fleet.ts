@@ -43,6 +43,8 @@ export interface FleetProcess {
   /** Agents connected when startup finished (the others keep retrying). */
   readonly online: number;
   readonly pid: number;
+  /** Whether the simulated agents run the analyzer. */
+  readonly analyzer: boolean;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startFleetProcess(settings: FleetSettings): Promise<FleetP
   return {
     ...result,
     pid: child.pid ?? 0,
+    analyzer: settings.analyzer !== undefined,
     async stop() {
       send({ kind: 'stop' });
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
