@@ -24,7 +24,8 @@ function stop(): Promise<void> {
   stopping ??= (async () => {
     await fleet?.stop();
     send({ kind: 'stopped' });
-    process.disconnect?.();
+    // The parent may have gone first (its own stop, Ctrl-C to the group): disconnecting twice throws.
+    if (process.connected) process.disconnect?.();
     process.exit(0);
   })();
   return stopping;
