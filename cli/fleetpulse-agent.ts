@@ -3,20 +3,14 @@
  */
 import { Command } from 'commander';
 import { Agent } from '#agent/agent.ts';
-import { AnalyzerModule } from '#agent/analyzer/module.ts';
 import { ConfigError, loadAgentConfig } from '#agent/config.ts';
-import { InventoryModule, realCollectors } from '#agent/inventory/index.ts';
+import { realAgentModules } from '#agent/real-modules.ts';
 import { handleStopSignals } from '#agent/stop-signals.ts';
 import { AGENT_VERSION } from '#agent/version.ts';
 
 async function run(opts: { config: string }): Promise<void> {
   const config = await loadAgentConfig(opts.config);
-  // Intervals come from the policy (inventoryIntervalSec, analyzer.*); both read the real host. The
-  // analyzer's session source is the OS's own; where there is none it says so once and stays off.
-  const agent = new Agent({
-    config,
-    modules: [new InventoryModule({ collectors: realCollectors() }), new AnalyzerModule()],
-  });
+  const agent = new Agent({ config, modules: realAgentModules() });
   agent.logger.info('agent starting', {
     version: AGENT_VERSION,
     endpoint: `${config.endpoint}:${config.port}`,

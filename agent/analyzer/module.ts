@@ -13,6 +13,8 @@ import { FileSessionSequences, type SessionSequences } from './session-sequences
 export interface AnalyzerModuleOptions {
   /** @default the OS's own (Linux: logind and procfs); none elsewhere yet */
   readonly source?: AnalyzerSource;
+  /** Picks the default source. @default process.platform */
+  readonly platform?: NodeJS.Platform;
   /** @default a file in the agent's dataDir */
   readonly openSequences?: (dataDir: string) => SessionSequences;
   /** Overrides the policy's intervals (the simulator's short ones). */
@@ -40,12 +42,11 @@ export class AnalyzerModule implements AgentModule {
   constructor(private readonly options: AnalyzerModuleOptions = {}) {}
 
   async start(context: AgentContext): Promise<void> {
-    const source = this.options.source ?? defaultAnalyzerSource();
+    const platform = this.options.platform ?? process.platform;
+    const source = this.options.source ?? defaultAnalyzerSource(platform);
     if (source === undefined) {
       this.noSource = true;
-      context.logger.info('analyzer: no session source on this platform yet; analyzer off', {
-        platform: process.platform,
-      });
+      context.logger.info('analyzer: no session source on this platform yet; analyzer off', { platform });
       return;
     }
     const settings = () => {
