@@ -265,6 +265,7 @@ async function start(
       queue: queues[trigger.queue as QueueName],
       batchSize: trigger.batchSize,
       concurrency: trigger.maxConcurrency,
+      maxBatchingWindowSec: trigger.maxBatchingWindowSec,
       runtime,
       sqs: sqsClient,
       region,
