@@ -62,6 +62,11 @@ export class SimulatedSession {
     this.foreground = this.pickForeground();
   }
 
+  /** The user's state now (active, idle, locked, disconnected). */
+  get currentState(): SessionState {
+    return this.state;
+  }
+
   /** Processes the session runs now. */
   get processCount(): number {
     return this.apps.reduce((n, a) => n + a.procs, 0);

@@ -4,6 +4,7 @@
  */
 import type { AnalyzedSession, AnalyzerSource } from '#agent/analyzer/runtime.ts';
 import type { AnalyzerSample } from '#protocol/analyzer.ts';
+import type { UserSession } from '#protocol/heartbeat.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { SimulatedSession } from './session.ts';
 
@@ -20,6 +21,7 @@ export interface SimulatedMachineOptions {
 interface Live {
   readonly id: string;
   readonly user: string;
+  readonly startedAt: number;
   readonly session: SimulatedSession;
 }
 
@@ -37,6 +39,16 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
   async sessions(): Promise<AnalyzedSession[]> {
     this.churn();
     return this.live.map(({ id, user }) => ({ id, user, state: 'active' }));
+  }
+
+  /** The sessions as the heartbeat lists them: the same ones the analyzer samples, in their state now. */
+  userSessions(): UserSession[] {
+    return this.live.map(({ id, user, startedAt, session }) => ({
+      id,
+      user,
+      state: session.currentState,
+      startedAt,
+    }));
   }
 
   async sample(sessions: readonly AnalyzedSession[], at: number): Promise<Map<string, AnalyzerSample>> {
@@ -62,10 +74,12 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
     const user = this.options.terminalServer ? `CORP\\user${this.rng.int(1, 400)}` : 'CORP\\owner';
     // The logon time makes the id unique over restarts of the same seeded machine, as Windows'
     // session number with its logon time is: a new session never continues an old one's sequence.
-    const logonSec = Math.floor((this.options.now ?? Date.now)() / 1000).toString(36);
+    const startedAt = (this.options.now ?? Date.now)();
+    const logonSec = Math.floor(startedAt / 1000).toString(36);
     this.live.push({
       id: `${n}-${logonSec}-${this.rng.hex(4)}`,
       user,
+      startedAt,
       session: new SimulatedSession({
         seed: (this.options.seed + n * 7919) >>> 0,
         platform: this.options.platform,

@@ -73,8 +73,26 @@ describe('simulated analyzer', () => {
       },
       { timeoutMs: 30_000, intervalMs: 250, what: 'every session of the terminal server with two batches' },
     );
+    // The heartbeat lists the machine's sessions as the analyzer sees them (ids, users).
+    const device = await waitFor(
+      async () => {
+        const res = await fetch(`${t.endpoints.apiUrl}/devices/${deviceId}`, {
+          headers: { authorization: `Bearer ${t.endpoints.apiToken}` },
+        });
+        const body = (await res.json()) as {
+          sessions?: Array<{ id: string }>;
+          analyzer?: { sessions: number };
+        };
+        return res.ok && body.analyzer !== undefined ? body : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, what: 'a heartbeat with the analyzer status' },
+    );
     await fleet.stop();
     fleet = undefined;
+
+    const analyzed = new Set(sessions.map((s) => s.sessionId));
+    expect(device.sessions?.length).toBeGreaterThanOrEqual(5);
+    expect(device.sessions?.filter((s) => analyzed.has(s.id)).length).toBeGreaterThanOrEqual(5);
 
     expect(new Set(sessions.map((s) => s.user)).size).toBeGreaterThan(1);
     expect(sessions.every((s) => /^CORP\\user\d+$/.test(s.user))).toBe(true);
