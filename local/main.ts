@@ -18,7 +18,7 @@ import {
   type FleetProcess,
   fleetHeartbeatIntervalSec,
   fleetInventoryIntervalMs,
-  SIMULATED_ANALYZER_INTERVALS,
+  simulatedAnalyzerIntervals,
   startFleetProcess,
 } from './fleet.ts';
 import type { LogLevel } from './log.ts';
@@ -55,6 +55,13 @@ function settings(): Settings {
   return { fleetSize: size, analyzer: !values['no-analyzer'], logLevel, help: values.help };
 }
 
+function analyzerLine({
+  sampleIntervalSec,
+  uploadIntervalSec,
+}: ReturnType<typeof simulatedAnalyzerIntervals>) {
+  return `  Its analyzers sample user sessions every ${sampleIntervalSec} s and send a batch per session every ${uploadIntervalSec} s${uploadIntervalSec <= 60 ? ': sessions show up within a minute' : ' (at most ~20 batches/s in all)'}.`;
+}
+
 function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
   const deviceIds = fleet?.deviceIds ?? [];
   const e = cloud.endpoints;
@@ -79,7 +86,7 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
           '  (slower for large fleets: at most ~10 reports/s and ~17 heartbeats/s in all, what two cores sustain).',
           fleet?.analyzer === false
             ? '  Its analyzers are off (--no-analyzer).'
-            : `  Its analyzers sample user sessions every ${SIMULATED_ANALYZER_INTERVALS.sampleIntervalSec} s and send a batch per session every ${SIMULATED_ANALYZER_INTERVALS.uploadIntervalSec} s: sessions show up within a minute.`,
+            : analyzerLine(simulatedAnalyzerIntervals(deviceIds.length)),
         ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
@@ -129,7 +136,7 @@ async function main(): Promise<void> {
         identityDir: join(cloud.dataDir, 'fleet'),
         inventoryIntervalMs: fleetInventoryIntervalMs(fleetSize),
         heartbeatIntervalSec: fleetHeartbeatIntervalSec(fleetSize),
-        ...(analyzer ? { analyzer: SIMULATED_ANALYZER_INTERVALS } : {}),
+        ...(analyzer ? { analyzer: simulatedAnalyzerIntervals(fleetSize) } : {}),
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
       stopFleet = () => fleet?.stop() ?? Promise.resolve();
