@@ -3,7 +3,9 @@
  * command, its own process group, a temp data dir, ports from --port-base) and measures what a
  * user sees: seconds from the start until all N devices are `online` in GET /devices, the latency
  * of GET /devices?limit=200 while they run, entries in the dead-letter queues, and the RSS and
- * CPU of the cloud process and of the fleet process at steady state. Figures, not assertions: they
+ * CPU of the cloud process and of the fleet process at steady state, and the simulated analyzers'
+ * batches per second received and accepted by the cloud (bench/fleet-analyzer.ts), with the
+ * analyzer batches dead-lettered (the fleet sends only valid ones). Figures, not assertions: they
  * go to bench/results/fleet-<N>.json. Not part of `npm test`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { operatorDeadLetterQueues, queues } from '#wiring/fleet.ts';
+import { type AnalyzerCounts, analyzerCounts, analyzerDeadLetters } from './fleet-analyzer.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
 const RESULTS_DIR = join(import.meta.dirname, 'results');
@@ -26,6 +29,7 @@ interface Settings {
   readonly onlineTimeoutSec: number;
   /** Measured after all devices are online. */
   readonly steadySec: number;
+  readonly analyzer: boolean;
 }
 
 function settings(): Settings {
@@ -35,6 +39,8 @@ function settings(): Settings {
       'port-base': { type: 'string', default: '23000' },
       'online-timeout': { type: 'string', default: '600' },
       steady: { type: 'string', default: '90' },
+      // The same fleet without the session analyzer, to compare the load it adds.
+      'no-analyzer': { type: 'boolean', default: false },
     },
   });
   return {
@@ -42,6 +48,7 @@ function settings(): Settings {
     portBase: Number(values['port-base']),
     onlineTimeoutSec: Number(values['online-timeout']),
     steadySec: Number(values.steady),
+    analyzer: !values['no-analyzer'],
   };
 }
 
@@ -109,7 +116,45 @@ interface Endpoints {
   apiUrl: string;
   apiToken: string;
   sqsEndpoint: string;
+  dynamodbEndpoint: string;
   region: string;
+}
+
+function sqsClient(endpoints: Endpoints): SQSClient {
+  return new SQSClient({
+    region: endpoints.region,
+    endpoint: endpoints.sqsEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    useQueueUrlAsEndpoint: false,
+  });
+}
+
+async function countAnalyzer(endpoints: Endpoints): Promise<AnalyzerCounts> {
+  const sqs = sqsClient(endpoints);
+  try {
+    return await analyzerCounts(endpoints, sqs);
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** Batches per second over the steady window: received by the cloud (counted, queued or dead-lettered) and counted. */
+function analyzerRates(
+  before: AnalyzerCounts,
+  after: AnalyzerCounts,
+  deadLettered: number,
+  windowSec: number,
+) {
+  const rate = (n: number): number => Math.round((n / windowSec) * 10) / 10;
+  return {
+    sessionsAtEnd: after.sessions,
+    batchesReceivedPerSec: rate(after.accepted + after.queued - before.accepted - before.queued),
+    batchesAcceptedPerSec: rate(after.accepted - before.accepted),
+    acceptedAtEnd: after.accepted,
+    queuedAtEnd: after.queued,
+    missingAtEnd: after.missing,
+    deadLettered,
+  };
 }
 
 async function listDevices(
@@ -139,12 +184,7 @@ async function listDevices(
 }
 
 async function deadLetters(endpoints: Endpoints): Promise<Record<string, number>> {
-  const sqs = new SQSClient({
-    region: endpoints.region,
-    endpoint: endpoints.sqsEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    useQueueUrlAsEndpoint: false,
-  });
+  const sqs = sqsClient(endpoints);
   const counts: Record<string, number> = {};
   try {
     // Every dead-letter queue operators see, from the wiring.
@@ -185,7 +225,7 @@ async function runOne(devices: number, opts: Settings) {
   const elapsedSec = (): number => Math.round((performance.now() - started) / 100) / 10;
   const child = spawn(
     join(REPO_ROOT, 'node_modules/.bin/tsx'),
-    ['local/main.ts', '--devices', String(devices)],
+    ['local/main.ts', '--devices', String(devices), ...(opts.analyzer ? [] : ['--no-analyzer'])],
     {
       cwd: REPO_ROOT,
       env: {
@@ -248,6 +288,7 @@ async function runOne(devices: number, opts: Settings) {
     const cloud = procs.find((p) => p.cmdline.includes('local/main.ts') && p.cmdline.includes('--import'));
     const fleet = procs.find((p) => p.cmdline.includes('fleet-process.ts'));
     const ticks0 = { cloud: cloud ? cpuTicks(cloud.pid) : 0, fleet: fleet ? cpuTicks(fleet.pid) : 0 };
+    const analyzerBefore = await countAnalyzer(endpoints);
     const steadyStarted = performance.now();
     const latencySteady: number[] = [];
 
@@ -257,6 +298,7 @@ async function runOne(devices: number, opts: Settings) {
       await sleep(POLL_MS);
     }
     const onlineAtEnd = (await listDevices(endpoints)).online;
+    const analyzerAfter = await countAnalyzer(endpoints);
     const windowSec = (performance.now() - steadyStarted) / 1000;
     const cpuPercent = (pid: number | undefined, before: number): number | null =>
       pid === undefined
@@ -274,6 +316,14 @@ async function runOne(devices: number, opts: Settings) {
       listDevicesLimit200Ms: distribution(latencySteady),
     };
     const dlq = await deadLetters(endpoints);
+    const sqs = sqsClient(endpoints);
+    const analyzerLetters = await analyzerDeadLetters(sqs).finally(() => sqs.destroy());
+    const deadLettered = Object.values(analyzerLetters).reduce((n, c) => n + c, 0);
+    const analyzer = {
+      ...analyzerRates(analyzerBefore, analyzerAfter, deadLettered, windowSec),
+      // The fleet sends only valid batches: any reason here is a valid batch dead-lettered.
+      deadLetterReasons: analyzerLetters,
+    };
     const stopSec = await stop();
     const warnings = output
       .join('')
@@ -286,6 +336,7 @@ async function runOne(devices: number, opts: Settings) {
       listDevicesLimit200MsWhileStarting: distribution(latencyWhileStarting),
       steady,
       deadLetters: dlq,
+      analyzer,
       stopSec,
       warningLines: warnings.length,
       firstWarnings: warnings.slice(0, 10),
@@ -307,7 +358,7 @@ async function main(): Promise<void> {
     const result = await runOne(devices, opts);
     const { progress: _progress, ...summary } = result;
     console.log(JSON.stringify(summary, null, 2));
-    const file = join(RESULTS_DIR, `fleet-${devices}.json`);
+    const file = join(RESULTS_DIR, `fleet-${devices}${opts.analyzer ? '' : '-no-analyzer'}.json`);
     writeFileSync(
       file,
       `${JSON.stringify({ generatedBy: 'npm run bench:fleet', measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`,

@@ -4,14 +4,13 @@
 import { Command } from 'commander';
 import { Agent } from '#agent/agent.ts';
 import { ConfigError, loadAgentConfig } from '#agent/config.ts';
-import { InventoryModule, realCollectors } from '#agent/inventory/index.ts';
+import { realAgentModules } from '#agent/real-modules.ts';
 import { handleStopSignals } from '#agent/stop-signals.ts';
 import { AGENT_VERSION } from '#agent/version.ts';
 
 async function run(opts: { config: string }): Promise<void> {
   const config = await loadAgentConfig(opts.config);
-  // Inventory interval comes from the policy (inventoryIntervalSec); collectors read the real host.
-  const agent = new Agent({ config, modules: [new InventoryModule({ collectors: realCollectors() })] });
+  const agent = new Agent({ config, modules: realAgentModules() });
   agent.logger.info('agent starting', {
     version: AGENT_VERSION,
     endpoint: `${config.endpoint}:${config.port}`,
@@ -33,7 +32,7 @@ async function run(opts: { config: string }): Promise<void> {
 
 const program = new Command('fleetpulse-agent')
   .description(
-    'The fleetpulse device agent: heartbeats, store-and-forward, commands, over MQTT with mutual TLS.',
+    'The fleetpulse device agent: heartbeats, inventory, session analyzer, store-and-forward, commands, over MQTT with mutual TLS.',
   )
   .version(AGENT_VERSION)
   .showHelpAfterError();

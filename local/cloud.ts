@@ -266,6 +266,7 @@ async function start(
       queue: queues[trigger.queue as QueueName],
       batchSize: trigger.batchSize,
       concurrency: trigger.maxConcurrency,
+      maxBatchingWindowSec: trigger.maxBatchingWindowSec,
       runtime,
       sqs: sqsS3.queueClient,
       region,

@@ -5,6 +5,7 @@
  * telling it (kill -9 of the cloud closes the IPC channel): a fleet never outlives its cloud.
  */
 
+import { simulatedAnalyzerModule } from '#simulator/analyzer/module.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
 import { ensureDevCa, issueDeviceCert } from './dev-ca.ts';
@@ -23,7 +24,8 @@ function stop(): Promise<void> {
   stopping ??= (async () => {
     await fleet?.stop();
     send({ kind: 'stopped' });
-    process.disconnect?.();
+    // The parent may have gone first (its own stop, Ctrl-C to the group): disconnecting twice throws.
+    if (process.connected) process.disconnect?.();
     process.exit(0);
   })();
   return stopping;
@@ -50,8 +52,9 @@ process.on('message', (message: ToFleet) => {
         identityDir: settings.identityDir,
         heartbeatIntervalSec: settings.heartbeatIntervalSec,
         // Simulated hosts churn (installs, service restarts, IP changes) every pass.
-        modules: (deviceId, seed) => [
+        modules: (deviceId, seed, host) => [
           simulatedInventoryModule(deviceId, seed, { intervalMs: settings.inventoryIntervalMs }),
+          ...(settings.analyzer ? [simulatedAnalyzerModule(deviceId, seed, host, settings.analyzer)] : []),
         ],
         log: settings.log,
       });

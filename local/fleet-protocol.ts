@@ -9,6 +9,8 @@ export interface FleetSettings {
   readonly identityDir: string;
   readonly inventoryIntervalMs: number;
   readonly heartbeatIntervalSec: number;
+  /** The simulated analyzers' intervals (short, so sessions show up within a minute); absent: no analyzer. */
+  readonly analyzer?: { readonly sampleIntervalSec: number; readonly uploadIntervalSec: number };
   readonly log: 'silent' | 'info';
 }
 

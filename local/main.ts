@@ -18,6 +18,7 @@ import {
   type FleetProcess,
   fleetHeartbeatIntervalSec,
   fleetInventoryIntervalMs,
+  simulatedAnalyzerIntervals,
   startFleetProcess,
 } from './fleet.ts';
 import type { LogLevel } from './log.ts';
@@ -30,6 +31,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'deb
 
 interface Settings {
   fleetSize: number;
+  analyzer: boolean;
   logLevel: LogLevel;
   help: boolean;
 }
@@ -39,6 +41,7 @@ function settings(): Settings {
     options: {
       devices: { type: 'string' },
       'no-fleet': { type: 'boolean', default: false },
+      'no-analyzer': { type: 'boolean', default: false },
       log: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,7 +52,14 @@ function settings(): Settings {
     throw new Error(`--devices must be a whole number, got ${values.devices}`);
   const logLevel = (values.log ?? process.env.FLEETPULSE_LOG ?? 'warn') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log must be one of ${LOG_LEVELS.join(', ')}`);
-  return { fleetSize: size, logLevel, help: values.help };
+  return { fleetSize: size, analyzer: !values['no-analyzer'], logLevel, help: values.help };
+}
+
+function analyzerLine({
+  sampleIntervalSec,
+  uploadIntervalSec,
+}: ReturnType<typeof simulatedAnalyzerIntervals>) {
+  return `  Its analyzers sample user sessions every ${sampleIntervalSec} s and send a batch per session every ${uploadIntervalSec} s${uploadIntervalSec <= 60 ? ': sessions show up within a minute' : ' (at most ~20 batches/s in all)'}.`;
 }
 
 function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
@@ -74,6 +84,9 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
           `Simulated fleet: ${deviceIds.length} device(s) (${deviceIds.slice(0, 3).join(', ')}${deviceIds.length > 3 ? ', ...' : ''}), ${fleet?.online ?? 0} connected so far.`,
           `  Each collects inventory every ${Math.round(fleetInventoryIntervalMs(deviceIds.length) / 1000)} s and heartbeats every ${fleetHeartbeatIntervalSec(deviceIds.length)} s`,
           '  (slower for large fleets: at most ~10 reports/s and ~17 heartbeats/s in all, what two cores sustain).',
+          fleet?.analyzer === false
+            ? '  Its analyzers are off (--no-analyzer).'
+            : analyzerLine(simulatedAnalyzerIntervals(deviceIds.length)),
         ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
@@ -94,7 +107,7 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
 const dataDir = process.env.FLEETPULSE_DATA_DIR ? resolve(process.env.FLEETPULSE_DATA_DIR) : DEFAULT_DATA_DIR;
 
 async function main(): Promise<void> {
-  const { fleetSize, logLevel, help } = settings();
+  const { fleetSize, analyzer, logLevel, help } = settings();
   if (help) {
     console.log(startUsage());
     return;
@@ -123,6 +136,7 @@ async function main(): Promise<void> {
         identityDir: join(cloud.dataDir, 'fleet'),
         inventoryIntervalMs: fleetInventoryIntervalMs(fleetSize),
         heartbeatIntervalSec: fleetHeartbeatIntervalSec(fleetSize),
+        ...(analyzer ? { analyzer: simulatedAnalyzerIntervals(fleetSize) } : {}),
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
       });
       stopFleet = () => fleet?.stop() ?? Promise.resolve();

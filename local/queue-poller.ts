@@ -3,6 +3,11 @@
  * honours `ReportBatchItemFailures` — successes are deleted, failures stay and reappear after the
  * visibility timeout; a thrown error fails the whole batch. Redrive to the dead-letter queue after
  * `maxReceiveCount` receives is done by the SQS emulator itself from the queue's RedrivePolicy.
+ *
+ * A batch size above SQS's 10 per receive is gathered as Lambda does, receive after receive, until
+ * the batch is full or the batching window has passed; locally only while there is a backlog (a
+ * receive came back full): without one nothing is gained by waiting, and with one the per-invocation
+ * cost (the analyzer's raw bundle and Parquet files) is spread over many records, not ten.
  */
 import {
   DeleteMessageBatchCommand,
@@ -36,7 +41,12 @@ export interface QueuePollerOptions {
   readonly visibilityTimeoutSec?: number;
   /** Long-poll wait per receive; short so stop() is quick. @default 1 */
   readonly waitTimeSec?: number;
+  /** How long a batch above 10 records may gather. @default 1 */
+  readonly maxBatchingWindowSec?: number;
 }
+
+/** SQS's limit per ReceiveMessage and per DeleteMessageBatch. */
+const SQS_MAX_PER_CALL = 10;
 
 const ERROR_BACKOFF_MS = 500;
 
@@ -101,12 +111,12 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   const abort = new AbortController();
   let running = true;
 
-  async function pollOnce(): Promise<void> {
+  const receive = async (max: number, waitTimeSec: number): Promise<Message[]> => {
     const received = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queue.url,
-        MaxNumberOfMessages: Math.min(10, options.batchSize),
-        WaitTimeSeconds: options.waitTimeSec ?? 1,
+        MaxNumberOfMessages: Math.min(SQS_MAX_PER_CALL, max),
+        WaitTimeSeconds: waitTimeSec,
         AttributeNames: ['All'],
         MessageAttributeNames: ['All'],
         ...(options.visibilityTimeoutSec === undefined
@@ -115,7 +125,31 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       }),
       { abortSignal: abort.signal },
     );
-    const messages = received.Messages ?? [];
+    return received.Messages ?? [];
+  };
+
+  /**
+   * One receive; while receives come back full (a backlog) and the batch size is above 10, more
+   * without waiting, until the batch is full or the window is over.
+   */
+  async function gather(): Promise<Message[]> {
+    let last = await receive(options.batchSize, options.waitTimeSec ?? 1);
+    const messages = [...last];
+    const windowEnds = Date.now() + (options.maxBatchingWindowSec ?? 1) * 1000;
+    while (
+      running &&
+      last.length === SQS_MAX_PER_CALL &&
+      messages.length < options.batchSize &&
+      Date.now() < windowEnds
+    ) {
+      last = await receive(options.batchSize - messages.length, 0);
+      messages.push(...last);
+    }
+    return messages;
+  }
+
+  async function pollOnce(): Promise<void> {
+    const messages = await gather();
     if (messages.length === 0) return;
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queue, options.region)) };
     const ids = event.Records.map((r) => r.messageId);
@@ -129,13 +163,15 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     const done = event.Records.filter((r) => !failed.has(r.messageId));
     if (failed.size > 0)
       log.debug(`function ${options.functionName}: ${failed.size} message(s) will be retried`);
-    if (done.length === 0) return;
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queue.url,
-        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-      }),
-    );
+    for (let start = 0; start < done.length; start += SQS_MAX_PER_CALL) {
+      const chunk = done.slice(start, start + SQS_MAX_PER_CALL);
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queue.url,
+          Entries: chunk.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
   }
 
   const pollLoop = async (): Promise<void> => {

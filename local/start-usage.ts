@@ -28,6 +28,7 @@ export function startUsage(env: NodeJS.ProcessEnv = process.env): string {
     'Options:',
     '  --devices <n>     simulated devices (default 5, or FLEET_SIZE)',
     '  --no-fleet        the cloud only, no simulated devices',
+    '  --no-analyzer     simulated devices without the session analyzer (to compare load)',
     '  --log <level>     silent|error|warn|info|debug (default warn, or FLEETPULSE_LOG)',
     '  -h, --help        show this help and exit',
     '',

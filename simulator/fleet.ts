@@ -11,6 +11,7 @@ import type { HostProbe } from '#agent/host.ts';
 import { createLogger, errorMessage } from '#agent/logger.ts';
 import type { AgentModule } from '#agent/module.ts';
 import { Semaphore } from '#agent/semaphore.ts';
+import type { UserSession } from '#protocol/heartbeat.ts';
 import { simulatedHost } from './host-probe.ts';
 
 /** A device's X.509 identity, PEM-encoded. */
@@ -35,7 +36,11 @@ export interface SimulatedFleetOptions {
   readonly heartbeatIntervalSec?: number;
   /** Same seed, same fleet (platforms, host names, sessions). @default 1 */
   readonly seed?: number;
-  /** Feature modules per device; `host` is the simulated machine, so they describe the same one. */
+  /**
+   * Feature modules per device; `host` is the simulated machine, so they describe the same one. A
+   * module with `userSessions()` (the simulated analyzer) is where the heartbeat's sessions come
+   * from, so both list the same sessions.
+   */
   readonly modules?: (deviceId: string, seed: number, host: HostProbe) => AgentModule[];
   /** @default 'silent' */
   readonly log?: 'silent' | 'info';
@@ -48,6 +53,11 @@ export interface SimulatedFleet {
   readonly agents: Agent[];
   stop(): Promise<void>;
 }
+
+const knowsSessions = (
+  module: AgentModule,
+): module is AgentModule & { userSessions(): Promise<UserSession[]> } =>
+  typeof (module as { userSessions?: unknown }).userSessions === 'function';
 
 /** Agents starting at once; bounded so a large fleet does not open hundreds of TLS handshakes at once. */
 const START_CONCURRENCY = 40;
@@ -111,12 +121,16 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
       readFile(config.certPath, 'utf8'),
       readFile(config.keyPath, 'utf8'),
     ]);
-    const host = simulatedHost(deviceId, deviceSeed);
+    const machine = simulatedHost(deviceId, deviceSeed);
+    const modules = opts.modules?.(deviceId, deviceSeed, machine) ?? [];
+    const sessions = modules.find(knowsSessions);
+    const host: HostProbe =
+      sessions === undefined ? machine : { ...machine, sessions: () => sessions.userSessions() };
     const agent = new Agent({
       config,
       identity: { cert, key, ca: caPem },
       host,
-      modules: opts.modules?.(deviceId, deviceSeed, host) ?? [],
+      modules,
       logger: createLogger(log, { deviceId }),
     });
     agents.push(agent);

@@ -13,6 +13,8 @@ import { FileSessionSequences, type SessionSequences } from './session-sequences
 export interface AnalyzerModuleOptions {
   /** @default the OS's own (Linux: logind and procfs); none elsewhere yet */
   readonly source?: AnalyzerSource;
+  /** Picks the default source. @default process.platform */
+  readonly platform?: NodeJS.Platform;
   /** @default a file in the agent's dataDir */
   readonly openSequences?: (dataDir: string) => SessionSequences;
   /** Overrides the policy's intervals (the simulator's short ones). */
@@ -33,15 +35,18 @@ export class AnalyzerModule implements AgentModule {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private round: Promise<void> = Promise.resolve();
   private stopped = true;
+  private noSource = false;
+  /** Whether the last round ran with the analyzer on (a change is logged once). */
+  private enabled = true;
 
   constructor(private readonly options: AnalyzerModuleOptions = {}) {}
 
   async start(context: AgentContext): Promise<void> {
-    const source = this.options.source ?? defaultAnalyzerSource();
+    const platform = this.options.platform ?? process.platform;
+    const source = this.options.source ?? defaultAnalyzerSource(platform);
     if (source === undefined) {
-      context.logger.info('analyzer: no session source on this platform yet; analyzer off', {
-        platform: process.platform,
-      });
+      this.noSource = true;
+      context.logger.info('analyzer: no session source on this platform yet; analyzer off', { platform });
       return;
     }
     const settings = () => {
@@ -65,8 +70,11 @@ export class AnalyzerModule implements AgentModule {
     const schedule = () => {
       if (this.stopped) return;
       this.timer = setTimeout(() => {
-        const now = settings();
-        this.round = now.enabled ? runtime.tick() : runtime.flushAll();
+        const { enabled } = settings();
+        if (enabled !== this.enabled)
+          context.logger.info(enabled ? 'analyzer turned on by policy' : 'analyzer turned off by policy');
+        this.enabled = enabled;
+        this.round = enabled ? runtime.tick() : runtime.stopAll();
         void this.round.finally(schedule);
       }, settings().sampleIntervalSec * 1000);
       this.timer.unref?.();
@@ -82,6 +90,7 @@ export class AnalyzerModule implements AgentModule {
   }
 
   heartbeatFields(): Partial<Heartbeat> {
+    if (this.noSource) return { analyzer: { sessions: 0, restarts: 0, noSessionSource: true } };
     if (this.runtime === undefined) return {};
     const sessions = this.runtime.sessions().slice(0, 256);
     return {

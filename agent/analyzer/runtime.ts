@@ -171,6 +171,17 @@ export class AnalyzerRuntime {
     for (const [id, analyzer] of this.analyzers) await this.guard(id, () => analyzer.flush(false, at));
   }
 
+  /**
+   * The policy turned the analyzer off: what is held is published (not final: the sessions go on)
+   * and no analyzer runs until the next tick. Sequences are kept, so turning it on again continues
+   * each session's numbering.
+   */
+  async stopAll(): Promise<void> {
+    await this.flushAll();
+    this.analyzers.clear();
+    this.current = [];
+  }
+
   private async guard(sessionId: string, work: () => Promise<void>): Promise<void> {
     try {
       await work();

@@ -62,6 +62,11 @@ export class SimulatedSession {
     this.foreground = this.pickForeground();
   }
 
+  /** The user's state now (active, idle, locked, disconnected). */
+  get currentState(): SessionState {
+    return this.state;
+  }
+
   /** Processes the session runs now. */
   get processCount(): number {
     return this.apps.reduce((n, a) => n + a.procs, 0);
@@ -74,8 +79,12 @@ export class SimulatedSession {
     const focusable = this.state === 'active' || this.state === 'idle';
     // The foreground is sometimes shared: the user switched once during the interval.
     const second = working && this.rng.chance(0.3) ? this.pickForeground() : undefined;
+    // At least 5 s each side of the switch, or half the interval when it is shorter than 10 s.
+    const margin = Math.min(5, Math.floor(intervalSec / 2));
     const split =
-      second === undefined || second === this.foreground ? intervalSec : this.rng.int(5, intervalSec - 5);
+      second === undefined || second === this.foreground
+        ? intervalSec
+        : this.rng.int(margin, intervalSec - margin);
     const apps: AppSample[] = this.apps.map((a) => {
       const fg = a === this.foreground;
       const burst = a.burst > 0 ? 3 + this.rng.next() * 3 : 1;

@@ -4,6 +4,7 @@
  */
 import type { AnalyzedSession, AnalyzerSource } from '#agent/analyzer/runtime.ts';
 import type { AnalyzerSample } from '#protocol/analyzer.ts';
+import type { UserSession } from '#protocol/heartbeat.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { SimulatedSession } from './session.ts';
 
@@ -13,11 +14,14 @@ export interface SimulatedMachineOptions {
   /** A terminal server hosts many users' sessions. @default false */
   readonly terminalServer?: boolean;
   readonly sampleIntervalSec: number;
+  /** Logon times go into session ids. @default Date.now */
+  readonly now?: () => number;
 }
 
 interface Live {
   readonly id: string;
   readonly user: string;
+  readonly startedAt: number;
   readonly session: SimulatedSession;
 }
 
@@ -37,6 +41,16 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
     return this.live.map(({ id, user }) => ({ id, user, state: 'active' }));
   }
 
+  /** The sessions as the heartbeat lists them: the same ones the analyzer samples, in their state now. */
+  userSessions(): UserSession[] {
+    return this.live.map(({ id, user, startedAt, session }) => ({
+      id,
+      user,
+      state: session.currentState,
+      startedAt,
+    }));
+  }
+
   async sample(sessions: readonly AnalyzedSession[], at: number): Promise<Map<string, AnalyzerSample>> {
     const samples = new Map<string, AnalyzerSample>();
     for (const s of sessions) {
@@ -49,7 +63,7 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
   /** Per tick: on a terminal server users log on and off; a desktop's user rarely logs off. */
   private churn(): void {
     const ts = this.options.terminalServer === true;
-    if (this.live.length > (ts ? 1 : 0) && this.rng.chance(ts ? 0.02 : 0.002)) {
+    if (this.live.length > (ts ? 5 : 0) && this.rng.chance(ts ? 0.02 : 0.002)) {
       this.live.splice(this.rng.int(0, this.live.length - 1), 1);
     }
     if (this.live.length < (ts ? 30 : 1) && this.rng.chance(ts ? 0.02 : 0.05)) this.logOn();
@@ -58,9 +72,14 @@ export class SimulatedAnalyzerSource implements AnalyzerSource {
   private logOn(): void {
     const n = ++this.started;
     const user = this.options.terminalServer ? `CORP\\user${this.rng.int(1, 400)}` : 'CORP\\owner';
+    // The logon time makes the id unique over restarts of the same seeded machine, as Windows'
+    // session number with its logon time is: a new session never continues an old one's sequence.
+    const startedAt = (this.options.now ?? Date.now)();
+    const logonSec = Math.floor(startedAt / 1000).toString(36);
     this.live.push({
-      id: `${n}-${this.rng.hex(6)}`,
+      id: `${n}-${logonSec}-${this.rng.hex(4)}`,
       user,
+      startedAt,
       session: new SimulatedSession({
         seed: (this.options.seed + n * 7919) >>> 0,
         platform: this.options.platform,

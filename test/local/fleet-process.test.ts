@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetHeartbeatIntervalSec, fleetInventoryIntervalMs, startFleetProcess } from '#local/fleet.ts';
+import {
+  fleetHeartbeatIntervalSec,
+  fleetInventoryIntervalMs,
+  simulatedAnalyzerIntervals,
+  startFleetProcess,
+} from '#local/fleet.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -32,6 +37,7 @@ describe('the simulated fleet in its own process', () => {
       identityDir: join(t.dataDir, 'fleet'),
       inventoryIntervalMs: fleetInventoryIntervalMs(3),
       heartbeatIntervalSec: fleetHeartbeatIntervalSec(3),
+      analyzer: simulatedAnalyzerIntervals(3),
       log: 'silent',
     });
 
@@ -63,5 +69,12 @@ describe('the simulated fleet in its own process', () => {
     expect(fleetInventoryIntervalMs(2000)).toBe(200_000);
     expect(fleetHeartbeatIntervalSec(5)).toBe(60);
     expect(fleetHeartbeatIntervalSec(2000)).toBe(118);
+  });
+
+  it('gives small simulated fleets 5 s samples and 60 s batches, and slows the batches of large ones up to the policy default', () => {
+    expect(simulatedAnalyzerIntervals(5)).toEqual({ sampleIntervalSec: 5, uploadIntervalSec: 60 });
+    expect(simulatedAnalyzerIntervals(500)).toEqual({ sampleIntervalSec: 5, uploadIntervalSec: 60 });
+    expect(simulatedAnalyzerIntervals(2000)).toEqual({ sampleIntervalSec: 5, uploadIntervalSec: 220 });
+    expect(simulatedAnalyzerIntervals(100_000).uploadIntervalSec).toBe(300);
   });
 });
