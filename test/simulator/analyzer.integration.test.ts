@@ -4,9 +4,9 @@
  * sessions, each summarised by the cloud, none dead-lettered.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchCounts } from '#lambdas/analyzer/summary.ts';
+import { listSessions } from '#lambdas/analyzer/session-store.ts';
+import { batchCounts, type SessionSummary } from '#lambdas/analyzer/summary.ts';
 import { issueDeviceCert } from '#local/dev-ca.ts';
 import { simulatedAnalyzerModule } from '#simulator/analyzer/module.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
@@ -14,12 +14,6 @@ import { tables } from '#wiring/fleet.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
-
-interface StoredSession {
-  sessionId: string;
-  user: string;
-  received: [number, number][];
-}
 
 let t: TestCloud;
 let fleet: SimulatedFleet | undefined;
@@ -33,16 +27,11 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-async function sessionsOf(deviceId: string): Promise<StoredSession[]> {
-  const out = await t.aws.ddb.send(
-    new QueryCommand({
-      TableName: tables.analyzer.localName,
-      KeyConditionExpression: 'deviceId = :d AND begins_with(sk, :s)',
-      ExpressionAttributeValues: { ':d': deviceId, ':s': 'session#' },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []).map((item) => JSON.parse(String(item.summary)) as StoredSession);
+async function sessionsOf(deviceId: string): Promise<SessionSummary[]> {
+  const { summaries } = await listSessions({ ddb: t.aws.ddb, table: tables.analyzer.localName }, deviceId, {
+    limit: 100,
+  });
+  return summaries;
 }
 
 describe('simulated analyzer', () => {
