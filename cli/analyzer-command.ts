@@ -12,8 +12,8 @@ import {
   namedQueries,
   renderSql,
 } from '#lambdas/analyzer/queries.ts';
+import type { QueryResult } from '#lambdas/analyzer/sql-statement.ts';
 import { dayParameters, NotAQueryError, readOnlyQuery } from '#lambdas/analyzer/sql-statement.ts';
-import type { QueryResult } from '#local/analyzer-sql.ts';
 import { queryLocalArchive } from './analyzer-local.ts';
 import { runAthenaQuery } from './athena.ts';
 import { table, text } from './format.ts';

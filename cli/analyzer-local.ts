@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { QUERY_PREFIX, QUERY_TABLES } from '#lambdas/analyzer/query-tables.ts';
-import type { QueryResult } from '#local/analyzer-sql.ts';
+import type { QueryResult } from '#lambdas/analyzer/sql-statement.ts';
+import { runAnalyzerQuery } from '#local/public.ts';
 import { buckets } from '#wiring/fleet.ts';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -100,9 +101,7 @@ export async function queryLocalArchive(endpoints: LocalS3, query: LocalQuery): 
     };
     await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, download));
 
-    // Loaded on demand: DuckDB's native library is only needed here.
-    const { runQuery } = await import('#local/analyzer-sql.ts');
-    return await runQuery(dir, query.sql, query.params);
+    return await runAnalyzerQuery(dir, query.sql, query.params);
   } finally {
     s3.destroy();
     await rm(dir, { recursive: true, force: true });

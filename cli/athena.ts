@@ -12,7 +12,7 @@ import {
   type StartQueryExecutionCommandInput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import type { QueryResult, Row } from '#local/analyzer-sql.ts';
+import type { QueryResult, Row } from '#lambdas/analyzer/sql-statement.ts';
 
 export interface AthenaQuery {
   /** The SQL with its tables named for Athena (queries.ts athenaTables). */

@@ -8,15 +8,9 @@ import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type Json, StatementType } from '@duckdb/node-api';
 import { type NamedQuery, renderSql } from '#lambdas/analyzer/queries.ts';
 import { QUERY_TABLES, type QueryTable } from '#lambdas/analyzer/query-tables.ts';
-import { NotAQueryError } from '#lambdas/analyzer/sql-statement.ts';
+import { NotAQueryError, type QueryResult, type Row } from '#lambdas/analyzer/sql-statement.ts';
 
-export type Row = Record<string, unknown>;
-
-export interface QueryResult {
-  /** Column names in the order the query returns them (also when there are no rows). */
-  readonly columns: readonly string[];
-  readonly rows: readonly Row[];
-}
+export type { QueryResult, Row };
 
 /** Types DuckDB's JSON gives as strings so no digit is lost (count, sum of integers, decimals). */
 const WIDE_NUMBERS: ReadonlySet<DuckDBTypeId> = new Set([

@@ -7,6 +7,15 @@
  * named queries (queries.ts).
  */
 
+export type Row = Record<string, unknown>;
+
+/** What a query returns, whichever engine ran it. */
+export interface QueryResult {
+  /** Column names in the order the query returns them (also when there are no rows). */
+  readonly columns: readonly string[];
+  readonly rows: readonly Row[];
+}
+
 /** The statement is not one read-only query, or its parameters do not fit; the message says why. */
 export class NotAQueryError extends Error {
   override readonly name = 'NotAQueryError';
