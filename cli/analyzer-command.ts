@@ -90,6 +90,8 @@ interface QueryOptions {
 }
 
 async function runResolved(query: ResolvedQuery, opts: QueryOptions): Promise<QueryResult> {
+  // Node 20 is supported here (as in the local cloud); the SDK's notice about 2027 is console noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const localDir = opts.target === 'aws' ? undefined : await findLocalCloudDir(opts.localCloud);
   const target = opts.target ?? (localDir === undefined ? 'aws' : 'local');
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -118,8 +120,6 @@ async function runResolved(query: ResolvedQuery, opts: QueryOptions): Promise<Qu
         : `${noLocalCloud}, or query Athena with --target aws --region <region>`,
     );
   }
-  // Node 20 is supported here (as in the local cloud); the SDK's notice about 2027 is console noise.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const database = opts.database ?? process.env.FLEETPULSE_ATHENA_DATABASE ?? ATHENA_DEFAULTS.database;
   const workGroup = opts.workgroup ?? process.env.FLEETPULSE_ATHENA_WORKGROUP ?? ATHENA_DEFAULTS.workgroup;
   // Default credential chain: environment, profile (e.g. one that assumes the stack's QueryRoleArn), SSO.

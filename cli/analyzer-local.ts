@@ -65,7 +65,7 @@ async function listLayout(s3: S3Client, bucket: string): Promise<LayoutObject[]>
 
 function noDataMessage(all: readonly LayoutObject[], days: LocalQuery['days']): string {
   if (all.length === 0) {
-    return 'no analyzer data in the local archive yet: analyzer batches become query files within a minute of arriving (simulated devices in `npm start` send one a minute)';
+    return 'no analyzer data in the local archive yet: analyzer batches from agents become query files within a minute of arriving';
   }
   const archived = [...new Set(all.map((o) => o.day))].sort();
   return `no analyzer data from ${days?.from} to ${days?.to}; the local archive has ${archived.length} day(s), ${archived[0]} to ${archived.at(-1)} (use --from/--to)`;
