@@ -266,11 +266,26 @@ export class AnalyzerSql extends Construct {
     });
     return [
       Grant.addToPrincipal({ grantee, actions: ATHENA_QUERY_ACTIONS, resourceArns: [workGroupArn] }),
+      // Glue authorises a table read on the catalogue and the database as well as on the table.
+      Grant.addToPrincipal({
+        grantee,
+        actions: GLUE_CATALOG_READ_ACTIONS,
+        resourceArns: [this.database.catalog.catalogArn, this.database.databaseArn],
+      }),
       ...Object.values(this.tables).map((table) => table.grantRead(grantee)),
       this.resultsBucket.grantReadWrite(grantee, `${RESULTS_PREFIX}*`),
     ];
   }
 }
+
+const GLUE_CATALOG_READ_ACTIONS = [
+  'glue:GetDatabase',
+  'glue:GetTable',
+  'glue:GetTables',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:BatchGetPartition',
+];
 
 /** Running, watching, stopping and reading queries, and listing the saved ones: nothing that changes the workgroup. */
 const ATHENA_QUERY_ACTIONS = [

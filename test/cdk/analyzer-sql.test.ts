@@ -153,6 +153,8 @@ describe('AnalyzerSql', () => {
     expect(actions.filter((a) => /^glue:(Create|Delete|Update|BatchCreate|BatchDelete)/.test(a))).toEqual([]);
     const athena = all.find((s) => [s.Action].flat().includes('athena:StartQueryExecution'));
     expect(JSON.stringify(athena?.Resource)).toMatch(/workgroup\/.*WorkGroup/);
+    const database = all.find((s) => [s.Action].flat().includes('glue:GetDatabase'));
+    expect(JSON.stringify(database?.Resource)).toMatch(/:catalog".*:database\/.*Database/);
   });
 
   it('passes the cdk-nag AwsSolutions checks', () => {
