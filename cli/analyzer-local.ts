@@ -90,13 +90,19 @@ export async function queryLocalArchive(endpoints: LocalS3, query: LocalQuery): 
     const queue = [...wanted];
     const download = async () => {
       for (let object = queue.shift(); object; object = queue.shift()) {
-        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
-        const folder = join(dir, object.table, `dt=${object.day}`);
-        await mkdir(folder, { recursive: true });
-        await writeFile(
-          join(folder, object.file),
-          (await got.Body?.transformToByteArray()) ?? new Uint8Array(),
-        );
+        try {
+          const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
+          const folder = join(dir, object.table, `dt=${object.day}`);
+          await mkdir(folder, { recursive: true });
+          await writeFile(
+            join(folder, object.file),
+            (await got.Body?.transformToByteArray()) ?? new Uint8Array(),
+          );
+        } catch (err) {
+          // The other downloads stop too, so none writes into the folder after it is removed.
+          queue.length = 0;
+          throw err;
+        }
       }
     };
     await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, download));

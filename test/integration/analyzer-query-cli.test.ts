@@ -4,6 +4,11 @@
  * DuckDB) answers the named queries as the batches say, a redelivered batch counted once; anything
  * but one SELECT is refused before it runs.
  */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotAQueryError } from '#lambdas/analyzer/sql-statement.ts';
@@ -146,7 +151,60 @@ async function cli(input: string, days: { from?: string; to?: string } = { from:
   });
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The CLI through its npm bin, finding this test's cloud as `npm start`'s: by FLEETPULSE_DATA_DIR. */
+async function fleetpulse(
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  await writeFile(join(t.dataDir, 'endpoints.json'), JSON.stringify(t.endpoints));
+  const env: NodeJS.ProcessEnv = { ...process.env, FLEETPULSE_DATA_DIR: t.dataDir };
+  delete env.AWS_REGION;
+  delete env.AWS_DEFAULT_REGION;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/fleetpulse.js'), ...args],
+      { cwd: REPO_ROOT, env },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
 describe('fleetpulse analyzer query (local cloud)', () => {
+  it('prints the same rows from the command line, as JSON and as a table', async () => {
+    const direct = await cli('top-apps-by-cpu');
+
+    const json = await fleetpulse([
+      'analyzer',
+      'query',
+      'top-apps-by-cpu',
+      '--from',
+      DAY,
+      '--to',
+      DAY,
+      '--json',
+    ]);
+    const text = await fleetpulse(['analyzer', 'query', 'top-apps-by-cpu', '--from', DAY, '--to', DAY]);
+
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(direct.rows);
+    expect(text.stdout.split('\n')[0]).toMatch(/^app\s+cpu_hours\s+devices$/);
+    expect(text.stdout).toContain('chrome.exe');
+  });
+
+  it('exits 1 with the reason when the SQL is not one SELECT', async () => {
+    const run = await fleetpulse(['analyzer', 'query', 'DELETE FROM samples']);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'only SELECT (or WITH … SELECT) queries are allowed; this statement starts with DELETE',
+    );
+  });
+
   it('answers top-apps-by-cpu as the batches say, the redelivered batch counted once', async () => {
     const result = await cli('top-apps-by-cpu');
 
