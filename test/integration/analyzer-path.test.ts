@@ -81,8 +81,22 @@ describe('analyzer path', () => {
       frames[1],
     );
 
-    const listed = await t.aws.s3.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: 'analyzer/' }));
-    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
+    // The query files are written after the summary (another function, fed by a queue): wait until
+    // every raw bundle has its samples and apps files.
+    const keys = await waitFor(
+      async () => {
+        const listed = await t.aws.s3.send(
+          new ListObjectsV2Command({ Bucket: bucket(), Prefix: 'analyzer/' }),
+        );
+        const all = (listed.Contents ?? []).map((o) => o.Key ?? '');
+        const bundles = all.filter((k) => k.endsWith('.fpb')).map((k) => k.slice(k.lastIndexOf('/') + 1, -4));
+        const written = (b: string) =>
+          all.includes(`analyzer/samples/dt=2024-06-03/${b}.parquet`) &&
+          all.includes(`analyzer/apps/dt=2024-06-03/${b}.parquet`);
+        return bundles.length > 0 && bundles.every(written) ? all : undefined;
+      },
+      { timeoutMs: 15_000, what: 'query files for every raw bundle' },
+    );
     expect(keys.some((k) => k.startsWith('analyzer/samples/dt=2024-06-03/'))).toBe(true);
     expect(keys.some((k) => k.startsWith('analyzer/apps/dt=2024-06-03/'))).toBe(true);
 
