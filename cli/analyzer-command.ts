@@ -183,11 +183,11 @@ export function analyzerCommand(): Command {
     .option('--region <region>', 'aws: the stack region (default AWS_REGION)')
     .option(
       '--workgroup <name>',
-      `aws: Athena workgroup, the stack's WorkGroupName output (default FLEETPULSE_ATHENA_WORKGROUP or ${ATHENA_DEFAULTS.workgroup})`,
+      `aws: Athena workgroup, the stack's AnalyzerWorkGroupName output (default FLEETPULSE_ATHENA_WORKGROUP or ${ATHENA_DEFAULTS.workgroup})`,
     )
     .option(
       '--database <name>',
-      `aws: Glue database, the stack's DatabaseName output (default FLEETPULSE_ATHENA_DATABASE or ${ATHENA_DEFAULTS.database})`,
+      `aws: Glue database, the stack's AnalyzerDatabaseName output (default FLEETPULSE_ATHENA_DATABASE or ${ATHENA_DEFAULTS.database})`,
     )
     .option('--timeout <seconds>', 'aws: stop the query after this long', positiveInt, 300)
     .option('--max-rows <n>', 'aws: read at most this many rows', positiveInt, 10_000)

@@ -240,18 +240,27 @@ export class AnalyzerSql extends Construct {
       reason,
     );
 
-    new CfnOutput(this, 'DatabaseName', {
-      description: 'Glue database of the analyzer tables (fleetpulse analyzer query --database)',
-      value: databaseName,
-    });
-    new CfnOutput(this, 'QueryRoleArn', {
-      description: 'Role to assume for fleetpulse analyzer query --target aws (least privilege)',
-      value: this.queryRole.roleArn,
-    });
-    new CfnOutput(this, 'WorkGroupName', {
-      description: 'Athena workgroup of the analyzer named queries (fleetpulse analyzer query --workgroup)',
-      value: this.workGroup.ref,
-    });
+    // Fixed output names, so scripts and the README can name them (`describe-stacks`), not a hash.
+    const outputs: Array<[string, string, string]> = [
+      [
+        'AnalyzerDatabaseName',
+        'Glue database of the analyzer tables (fleetpulse analyzer query --database)',
+        databaseName,
+      ],
+      [
+        'AnalyzerWorkGroupName',
+        'Athena workgroup of the analyzer named queries (fleetpulse analyzer query --workgroup)',
+        this.workGroup.ref,
+      ],
+      [
+        'AnalyzerQueryRoleArn',
+        'Role to assume for fleetpulse analyzer query --target aws (least privilege)',
+        this.queryRole.roleArn,
+      ],
+    ];
+    for (const [name, description, value] of outputs) {
+      new CfnOutput(this, name, { description, value }).overrideLogicalId(name);
+    }
   }
 
   /**
