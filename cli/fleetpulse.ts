@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from '#agent/version.ts';
 import { isDeviceId } from '#protocol/ids.ts';
+import { analyzerCommand } from './analyzer-command.ts';
 import { type DeviceView, getDevice, listDevices } from './api-client.ts';
 import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
 import { dlqCommand } from './dlq-command.ts';
@@ -174,6 +175,7 @@ export function buildProgram(): Command {
 
   program.addCommand(sessionsCommand(deviceIdArg));
   program.addCommand(dlqCommand());
+  program.addCommand(analyzerCommand());
 
   return program;
 }

@@ -15,6 +15,8 @@ export const LocalEndpointsSchema = z.looseObject({
   apiToken: z.string().min(1),
   caCertPath: z.string().min(1).optional(),
   sqsEndpoint: z.string().url().optional(),
+  /** The archive buckets' S3 API (`analyzer query` reads the query tables there). */
+  s3Endpoint: z.string().url().optional(),
   /** Lambda's Invoke API; absent in files written before it existed (restart the local cloud). */
   lambdaEndpoint: z.string().url().optional(),
   region: z.string().min(1).optional(),

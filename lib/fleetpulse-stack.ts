@@ -12,6 +12,7 @@ import {
 } from '#wiring/fleet.ts';
 import type { FunctionSpec } from '#wiring/functions.ts';
 import type { BucketSpec, QueueSpec, TableSpec } from '#wiring/resources.ts';
+import { AnalyzerSql } from './analyzer-sql.ts';
 import { OperatorApi } from './api.ts';
 import { Archive } from './archive.ts';
 import { FleetFunctions } from './functions.ts';
@@ -49,6 +50,9 @@ export interface FleetPulseStackProps extends StackProps {
   readonly ingestDeadLetterQueue?: string;
 }
 
+/** The bucket the analyzer's query tables are written to (wiring/analyzer.ts grants it). */
+const ANALYZER_BUCKET = 'archive';
+
 export class FleetPulseStack extends Stack {
   constructor(scope: Construct, id: string, props: FleetPulseStackProps = {}) {
     super(scope, id, props);
@@ -84,6 +88,16 @@ export class FleetPulseStack extends Stack {
 
     if (Object.values(functionSpecs).some((spec) => spec.trigger.kind === 'api')) {
       new OperatorApi(this, 'Api', { handlers: functions.handlers });
+    }
+
+    const archiveBucket = archive.buckets[ANALYZER_BUCKET];
+    const archiveSpec = bucketSpecs[ANALYZER_BUCKET];
+    if (archiveBucket !== undefined && archiveSpec !== undefined) {
+      new AnalyzerSql(this, 'AnalyzerSql', {
+        archiveBucket,
+        serverAccessLogsBucket: archive.serverAccessLogsBucket,
+        historyDays: archiveSpec.expireAfterDays,
+      });
     }
 
     new Observability(this, 'Observability', {

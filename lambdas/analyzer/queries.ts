@@ -72,5 +72,24 @@ ORDER BY idle_sec + locked_sec DESC, device_id LIMIT 20`,
 
 /** The query with its tables named; its `?` stay for the engine to bind (first day, last day, per table read). */
 export function renderQuery(query: NamedQuery, tables: { samples: string; apps: string }): string {
-  return query.sql.replaceAll('{samples}', tables.samples).replaceAll('{apps}', tables.apps);
+  return renderSql(query.sql, tables);
 }
+
+/** Any SQL written with `{samples}` and `{apps}`, its tables named for one engine. */
+export const renderSql = (sql: string, tables: { samples: string; apps: string }): string =>
+  sql.replaceAll('{samples}', tables.samples).replaceAll('{apps}', tables.apps);
+
+/** Glue database and Athena workgroup names: the CDK's defaults, and where the CLI looks unless told. */
+export const ATHENA_DEFAULTS = { database: 'fleetpulse_analyzer', workgroup: 'fleetpulse-analyzer' } as const;
+
+/**
+ * The tables as Athena names them: qualified, so a query's `WITH samples AS (… FROM {samples} …)`
+ * reads the Glue table and never its own CTE of the same name.
+ */
+export const athenaTables = (database: string): { samples: string; apps: string } => ({
+  samples: `"${database}"."samples"`,
+  apps: `"${database}"."apps"`,
+});
+
+/** Athena statement names take no hyphen: `top-apps-by-cpu` → `top_apps_by_cpu`. */
+export const preparedStatementName = (queryName: string): string => queryName.replaceAll('-', '_');

@@ -36,12 +36,10 @@ interface AppRow extends SampleRow {
   readonly app: AppSample;
 }
 
+export type ColumnType = 'STRING' | 'INT32' | 'DOUBLE' | 'TIMESTAMP';
+
 /** A column: its name, its Parquet type, and how a row gives its value. */
-type Column<R> = readonly [
-  string,
-  'STRING' | 'INT32' | 'DOUBLE' | 'TIMESTAMP',
-  (row: R) => string | number | Date,
-];
+type Column<R> = readonly [string, ColumnType, (row: R) => string | number | Date];
 
 const keyColumns: Column<SampleRow>[] = [
   ['device_id', 'STRING', (r) => r.deviceId],
@@ -70,6 +68,17 @@ const APP_COLUMNS: Column<AppRow>[] = [
   ['mem_mb', 'DOUBLE', (r) => r.app.memMb],
   ['focus_sec', 'INT32', (r) => r.app.focusSec],
 ];
+
+/**
+ * Each table's columns as written, in file order: what the Glue tables declare (lib/analyzer-sql.ts),
+ * so the catalogue cannot drift from the files. `dt` is not a column: it is the partition folder.
+ */
+export const queryTableColumns: Readonly<
+  Record<QueryTable, ReadonlyArray<{ readonly name: string; readonly type: ColumnType }>>
+> = {
+  samples: SAMPLE_COLUMNS.map(([name, type]) => ({ name, type })),
+  apps: APP_COLUMNS.map(([name, type]) => ({ name, type })),
+};
 
 /** The Parquet files for some batches: per day, one file per table. */
 export function toQueryFiles(batches: readonly DeviceBatch[]): Map<string, Record<QueryTable, Uint8Array>> {
