@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanSessionSummaries } from '#lambdas/analyzer/session-store.ts';
 import { batchCounts } from '#lambdas/analyzer/summary.ts';
 import { type LocalCloud, startLocalCloud } from '#local/cloud.ts';
 import { issueDeviceCert } from '#local/dev-ca.ts';
@@ -46,20 +47,8 @@ async function accepted(cloud: LocalCloud): Promise<number> {
   );
   let n = 0;
   try {
-    for await (const page of paginateScan(
-      { client: ddb },
-      {
-        TableName: tables.analyzer.localName,
-        FilterExpression: 'begins_with(sk, :s)',
-        ExpressionAttributeValues: { ':s': 'session#' },
-        ProjectionExpression: 'summary',
-      },
-    )) {
-      for (const item of page.Items ?? [])
-        n += batchCounts(
-          (JSON.parse(String(item.summary)) as { received: [number, number][] }).received,
-        ).received;
-    }
+    for await (const summary of scanSessionSummaries({ ddb, table: tables.analyzer.localName }))
+      n += batchCounts(summary.received).received;
   } finally {
     ddb.destroy();
   }

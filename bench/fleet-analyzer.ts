@@ -10,7 +10,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanSessionSummaries } from '#lambdas/analyzer/session-store.ts';
 import { batchCounts } from '#lambdas/analyzer/summary.ts';
 import { queues, tables } from '#wiring/fleet.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
@@ -56,23 +57,11 @@ export async function analyzerCounts(
   let accepted = 0;
   let missing = 0;
   try {
-    const pages = paginateScan(
-      { client: ddb },
-      {
-        TableName: tables.analyzer.localName,
-        FilterExpression: 'begins_with(sk, :session)',
-        ExpressionAttributeValues: { ':session': 'session#' },
-        ProjectionExpression: 'summary',
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        const { received } = JSON.parse(String(item.summary)) as { received: [number, number][] };
-        const counts = batchCounts(received);
-        sessions++;
-        accepted += counts.received;
-        missing += counts.missing;
-      }
+    for await (const summary of scanSessionSummaries({ ddb, table: tables.analyzer.localName })) {
+      const counts = batchCounts(summary.received);
+      sessions++;
+      accepted += counts.received;
+      missing += counts.missing;
     }
   } finally {
     ddb.destroy();

@@ -27,6 +27,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateScan,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
@@ -482,4 +483,18 @@ export async function listBatches(
   }
   if (start === undefined) return { batches };
   return { batches, nextAfterSeq: Number(String(start.sk).slice(prefix.length)) };
+}
+
+/** Every session summary in the table: a whole-table scan, for benches and tools, never a request path. */
+export async function* scanSessionSummaries(deps: AnalyzerDeps): AsyncGenerator<SessionSummary> {
+  const pages = paginateScan(
+    { client: deps.ddb },
+    {
+      TableName: deps.table,
+      FilterExpression: 'begins_with(sk, :session)',
+      ExpressionAttributeValues: { ':session': 'session#' },
+      ProjectionExpression: 'summary',
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) yield decodeSummary(item.summary);
 }
