@@ -90,8 +90,6 @@ interface QueryOptions {
 }
 
 async function runResolved(query: ResolvedQuery, opts: QueryOptions): Promise<QueryResult> {
-  // Node 20 is supported here (as in the local cloud); the SDK's notice about 2027 is console noise.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const localDir = opts.target === 'aws' ? undefined : await findLocalCloudDir(opts.localCloud);
   const target = opts.target ?? (localDir === undefined ? 'aws' : 'local');
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;

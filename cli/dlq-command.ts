@@ -92,8 +92,6 @@ export function localReplayTargets(
 }
 
 async function resolveTarget(opts: TargetOptions): Promise<DlqTarget> {
-  // Node 20 is supported here (as in the local cloud); the SDK's notice about 2027 is console noise.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const localDir = opts.target === 'aws' ? undefined : await findLocalCloudDir(opts.localCloud);
   const target = opts.target ?? (localDir === undefined ? 'aws' : 'local');
   if (target === 'local') {

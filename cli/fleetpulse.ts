@@ -181,6 +181,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
+  // Node 20 is supported here (as in the local cloud); the SDK's notice about 2027 is console noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   exitQuietlyWhenReaderCloses();
   try {
     await buildProgram().parseAsync(argv);
