@@ -3,54 +3,19 @@
  * the real local cloud: its help, what it says when the API is not there, readable times, the
  * inventory commands, and a reader that closes the pipe early (`| head -1`) without a stack trace.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#local/cloud.ts';
+import { collectRun, fleetpulse, STACK_FRAME, spawnFleetpulse } from '../support/fleetpulse-cli.ts';
 import { validHeartbeat } from '../support/heartbeat.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { unusedPort } from '../support/ports.ts';
 import { waitFor } from '../support/wait.ts';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const STACK_FRAME = /^\s+at .+:\d+/m;
 const EPOCH_MS = /\b1\d{12}\b/;
-
-function collect(child: ChildProcess): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The CLI through its npm bin, with no API configured in the environment. */
-function spawnCli(args: readonly string[]): ChildProcess {
-  const env = { ...process.env };
-  delete env.FLEETPULSE_API_URL;
-  delete env.FLEETPULSE_API_TOKEN;
-  return spawn(process.execPath, [join(REPO_ROOT, 'bin/fleetpulse.js'), ...args], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-const fleetpulse = (args: readonly string[]): Promise<Run> => collect(spawnCli(args));
 
 let t: TestCloud;
 let api: string[];
@@ -75,7 +40,7 @@ describe('fleetpulse --help', () => {
       env: { ...process.env, npm_config_yes: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const run = await collect(npx);
+    const run = await collectRun(npx);
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Usage: fleetpulse /);
@@ -185,10 +150,10 @@ describe('devices', () => {
   });
 
   it('stops quietly when the reader closes the pipe early', { timeout: 30_000 }, async () => {
-    const child = spawnCli(['devices', 'list', ...api]);
+    const child = spawnFleetpulse(['devices', 'list', ...api]);
     // The reader is gone before the CLI writes anything: every write fails with EPIPE.
     child.stdout?.destroy();
-    const run = await collect(child);
+    const run = await collectRun(child);
 
     expect(run.stderr).not.toMatch(/EPIPE/);
     expect(run.stderr).not.toMatch(STACK_FRAME);

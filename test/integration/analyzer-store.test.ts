@@ -15,6 +15,7 @@ import {
 import { batchCounts } from '#lambdas/analyzer/summary.ts';
 import { type LocalDynamoDb, startDynamoDb } from '#local/dynamodb.ts';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import { oneSampleBatch } from '../support/analyzer-fixtures.ts';
 
 let dir: string;
 let dynamo: LocalDynamoDb;
@@ -55,25 +56,7 @@ afterAll(async () => {
 const batch = (
   seq: number,
   apps = [{ app: 'chrome.exe', procs: 9, cpuPct: 4, memMb: 900, focusSec: 15 }],
-): AnalyzerBatch => ({
-  sessionId: 's1',
-  user: 'CORP\\ada',
-  seq,
-  intervalSec: 15,
-  final: false,
-  samples: [
-    {
-      t: seq * 300_000,
-      state: 'active',
-      cpuPct: 10,
-      memPct: 40,
-      diskKBps: 0,
-      netRxKBps: 0,
-      netTxKBps: 0,
-      apps,
-    },
-  ],
-});
+): AnalyzerBatch => oneSampleBatch('s1', seq, apps);
 
 describe('analyzer session store', () => {
   it('indexes a batch once: the first location wins and a redelivery is a duplicate', async () => {

@@ -19,10 +19,9 @@ import {
 import { OTHER_APPS } from '#lambdas/analyzer/summary.ts';
 import { itemBytes } from '#lambdas/commons/item-size.ts';
 import { type LocalDynamoDb, startDynamoDb } from '#local/dynamodb.ts';
-import type { AnalyzerBatch } from '#protocol/analyzer.ts';
+import type { AppSample } from '#protocol/analyzer.ts';
 import { createRng } from '#simulator/rng.ts';
-
-type AnalyzerApp = AnalyzerBatch['samples'][number]['apps'][number];
+import { oneSampleBatch } from '../support/analyzer-fixtures.ts';
 
 let dir: string;
 let dynamo: LocalDynamoDb;
@@ -61,25 +60,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const batch = (sessionId: string, seq: number, apps: AnalyzerApp[]): AnalyzerBatch => ({
-  sessionId,
-  user: 'CORP\\ada',
-  seq,
-  intervalSec: 15,
-  final: false,
-  samples: [
-    {
-      t: seq * 300_000,
-      state: 'active',
-      cpuPct: 10,
-      memPct: 40,
-      diskKBps: 0,
-      netRxKBps: 0,
-      netTxKBps: 0,
-      apps,
-    },
-  ],
-});
+const batch = oneSampleBatch;
 
 /** Write units DynamoDB bills for writing the stored item again as it is: its size in started KB. */
 async function writeUnitsOf(deviceId: string, sessionId: string): Promise<number> {
@@ -98,7 +79,7 @@ describe('analyzer summary item', () => {
   it('stays within one write unit for a session of 80 apps, keeping the top apps by focus and by CPU', async () => {
     // Distinct, long, incompressible names: even compressed, 48 of them need well over a KB.
     const rng = createRng(8);
-    const apps: AnalyzerApp[] = Array.from({ length: 80 }, (_, i) => ({
+    const apps: AppSample[] = Array.from({ length: 80 }, (_, i) => ({
       app: `${rng.hex(40)}.exe`,
       procs: 1,
       cpuPct: 0.1 * (i % 7),
@@ -127,7 +108,7 @@ describe('analyzer summary item', () => {
   });
 
   it('never loses a count when the first, eventually consistent read is stale', async () => {
-    const apps: AnalyzerApp[] = [{ app: 'code', procs: 4, cpuPct: 5, memMb: 700, focusSec: 15 }];
+    const apps: AppSample[] = [{ app: 'code', procs: 4, cpuPct: 5, memMb: 700, focusSec: 15 }];
     await foldIntoSummary(deps, 'stale', batch('s1', 1, apps), 0);
     const old = await deps.ddb.send(
       new GetCommand({ TableName: TABLE, Key: { deviceId: 'stale', sk: sessionSk('s1') } }),

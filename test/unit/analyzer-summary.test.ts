@@ -9,27 +9,11 @@ import {
   type SessionSummary,
 } from '#lambdas/analyzer/summary.ts';
 import type { AnalyzerBatch, AnalyzerSample } from '#protocol/analyzer.ts';
+import { analyzerBatch, analyzerSample } from '../support/analyzer-fixtures.ts';
 
-const sample = (t: number, over: Partial<AnalyzerSample> = {}): AnalyzerSample => ({
-  t,
-  state: 'active',
-  cpuPct: 10,
-  memPct: 40,
-  diskKBps: 0,
-  netRxKBps: 0,
-  netTxKBps: 0,
-  apps: [{ app: 'chrome.exe', procs: 12, cpuPct: 6, memMb: 900, focusSec: 15 }],
-  ...over,
-});
-
-const batch = (seq: number, samples: AnalyzerSample[], final = false): AnalyzerBatch => ({
-  sessionId: 's1',
-  user: 'CORP\\ada',
-  seq,
-  intervalSec: 15,
-  final,
-  samples,
-});
+const sample = analyzerSample;
+const batch = (seq: number, samples: AnalyzerSample[], final = false): AnalyzerBatch =>
+  analyzerBatch('s1', seq, samples, final);
 
 function fold(summary: SessionSummary | undefined, b: AnalyzerBatch): SessionSummary {
   const result = foldBatch(summary, b);
