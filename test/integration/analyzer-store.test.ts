@@ -1,9 +1,4 @@
 /** The analyzer's batch index and session summaries against the DynamoDB emulator (dynalite). */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalyzerDeps,
@@ -13,44 +8,20 @@ import {
   readSummary,
 } from '#lambdas/analyzer/session-store.ts';
 import { batchCounts } from '#lambdas/analyzer/summary.ts';
-import { type LocalDynamoDb, startDynamoDb } from '#local/dynamodb.ts';
 import type { AnalyzerBatch } from '#protocol/analyzer.ts';
 import { oneSampleBatch } from '../support/analyzer-fixtures.ts';
+import { type AnalyzerStoreFixture, startAnalyzerStore } from '../support/analyzer-store.ts';
 
-let dir: string;
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+let store: AnalyzerStoreFixture;
 let deps: AnalyzerDeps;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fp-analyzer-store-'));
-  dynamo = await startDynamoDb({ dir, port: 0 });
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'analyzer',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'deviceId', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'deviceId', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  deps = { ddb: DynamoDBDocumentClient.from(client), table: 'analyzer' };
+  store = await startAnalyzerStore();
+  ({ deps } = store);
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await dynamo?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await store?.stop();
 });
 
 const batch = (

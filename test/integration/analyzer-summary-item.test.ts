@@ -3,11 +3,8 @@
  * capacity as DynamoDB bills it): one write unit per fold however many apps a session runs, the
  * apps that matter kept, a stale first read never losing a count, older JSON items still read.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalyzerDeps,
@@ -18,46 +15,23 @@ import {
 } from '#lambdas/analyzer/session-store.ts';
 import { OTHER_APPS } from '#lambdas/analyzer/summary.ts';
 import { itemBytes } from '#lambdas/commons/item-size.ts';
-import { type LocalDynamoDb, startDynamoDb } from '#local/dynamodb.ts';
 import type { AppSample } from '#protocol/analyzer.ts';
 import { createRng } from '#simulator/rng.ts';
 import { oneSampleBatch } from '../support/analyzer-fixtures.ts';
+import { type AnalyzerStoreFixture, startAnalyzerStore } from '../support/analyzer-store.ts';
 
-let dir: string;
-let dynamo: LocalDynamoDb;
+let store: AnalyzerStoreFixture;
 let client: DynamoDBClient;
 let deps: AnalyzerDeps;
 const TABLE = 'analyzer';
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fp-analyzer-summary-'));
-  dynamo = await startDynamoDb({ dir, port: 0 });
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'deviceId', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'deviceId', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  deps = { ddb: DynamoDBDocumentClient.from(client), table: TABLE };
+  store = await startAnalyzerStore();
+  ({ client, deps } = store);
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await dynamo?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await store?.stop();
 });
 
 const batch = oneSampleBatch;
