@@ -53,7 +53,8 @@ const ERROR_BACKOFF_MS = 500;
 function toLambdaAttributes(
   attributes: Record<string, MessageAttributeValue> | undefined,
 ): SQSMessageAttributes {
-  const result: SQSMessageAttributes = {};
+  // Attribute names are data: a name like __proto__ stays a name.
+  const result: SQSMessageAttributes = Object.create(null);
   for (const [name, value] of Object.entries(attributes ?? {})) {
     result[name] = {
       dataType: value.DataType ?? 'String',

@@ -43,7 +43,8 @@ const metadata = { $metadata: {} };
 /** Binary attribute values travel as base64 in JSON; the SDK hands them to callers as bytes. */
 function asSdkMessage(message: Message): Message {
   if (!message.MessageAttributes) return message;
-  const attributes: Record<string, MessageAttributeValue> = {};
+  // Attribute names are data: a name like __proto__ stays a name.
+  const attributes: Record<string, MessageAttributeValue> = Object.create(null);
   for (const [name, value] of Object.entries(message.MessageAttributes)) {
     const binary = value.BinaryValue as unknown;
     attributes[name] =
