@@ -107,9 +107,16 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Math.round(Number(match?.[1] ?? 0) / 1024);
+/**
+ * Resident memory, and what it is made of: anonymous memory is the process's own (heaps, buffers);
+ * file-backed pages are mostly LevelDB's memory-mapped tables (dynalite, the local SQS/S3), page
+ * cache that grows with the data on disk and that the kernel takes back under pressure.
+ */
+function memoryMb(pid: number): { rssMb: number; rssAnonMb: number; rssFileMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) =>
+    Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
+  return { rssMb: mb('VmRSS'), rssAnonMb: mb('RssAnon'), rssFileMb: mb('RssFile') };
 }
 
 interface Endpoints {
@@ -308,10 +315,10 @@ async function runOne(devices: number, opts: Settings) {
       windowSec: Math.round(windowSec),
       onlineAtEnd,
       cloud: cloud
-        ? { cpuPercentOfOneCore: cpuPercent(cloud.pid, ticks0.cloud), rssMb: rssMb(cloud.pid) }
+        ? { cpuPercentOfOneCore: cpuPercent(cloud.pid, ticks0.cloud), ...memoryMb(cloud.pid) }
         : null,
       fleet: fleet
-        ? { cpuPercentOfOneCore: cpuPercent(fleet.pid, ticks0.fleet), rssMb: rssMb(fleet.pid) }
+        ? { cpuPercentOfOneCore: cpuPercent(fleet.pid, ticks0.fleet), ...memoryMb(fleet.pid) }
         : null,
       listDevicesLimit200Ms: distribution(latencySteady),
     };
