@@ -32,13 +32,40 @@ export const PolicyCommandSchema = z.object({
   policy: PolicyDocumentSchema,
 });
 
+/**
+ * Ask a bridge device to send Wake-on-LAN magic packets for targets of one subnet. The bridge sends
+ * from its interface in `subnet` when it has one, else from its default route (a directed broadcast
+ * routed to the subnet), to `broadcastAddress` and, when it is in the subnet, 255.255.255.255, on
+ * every port of `ports`; its command-result `detail` says what it sent.
+ */
 export const WakeRelayCommandSchema = z.object({
   ...CommandBase,
   type: z.literal('wake-relay'),
-  targetDeviceId: DeviceIdSchema,
-  mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+  targets: z
+    .array(
+      z.object({
+        deviceId: DeviceIdSchema,
+        mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+      }),
+    )
+    .min(1)
+    .max(64),
+  /** The targets' subnet (CIDR). */
+  subnet: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/),
+  /** The subnet's directed broadcast address. */
   broadcastAddress: z.ipv4(),
-  port: z.number().int().min(1).max(65535).default(9),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1).max(4).default([9, 7]),
+  /** SecureOn password, six bytes written like a MAC. */
+  secureOn: z
+    .string()
+    .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
+    .optional(),
+});
+
+/** Round trip: the agent answers `succeeded` at once, with the time it received the ping. */
+export const PingCommandSchema = z.object({
+  ...CommandBase,
+  type: z.literal('ping'),
 });
 
 export const CommandSchema = z.discriminatedUnion('type', [
@@ -46,6 +73,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   PolicyChangedCommandSchema,
   PolicyCommandSchema,
   WakeRelayCommandSchema,
+  PingCommandSchema,
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 export type CommandType = Command['type'];

@@ -14,10 +14,12 @@ import { inventory } from './inventory.ts';
 import { inventoryApi } from './inventory-api.ts';
 import { presence } from './presence.ts';
 import { sessionsApi } from './sessions-api.ts';
+import { targets } from './targets.ts';
 
 export const fleet = compose([
   ingest,
   devices,
+  targets,
   presence,
   heartbeat,
   inventory,

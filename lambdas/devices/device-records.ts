@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeviceLabels } from '#protocol/api/labels.ts';
 import type { AnalyzerStatus, Connectivity, Heartbeat, UserSession } from '#protocol/heartbeat.ts';
 import type { LifecycleEvent } from '#protocol/lifecycle.ts';
 import { type DeviceStatus, deviceStatus, lastSeenAt } from './presence.ts';
@@ -35,6 +36,8 @@ export interface DeviceItem {
   connectivity?: Connectivity;
   sourceIp?: string;
   heartbeatSentAt?: number;
+  /** Operator labels (PATCH /devices/{id}). */
+  labels?: DeviceLabels;
 }
 
 /** What the API returns: the stored facts plus the derived status. */
