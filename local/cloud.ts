@@ -17,7 +17,7 @@ import { type FunctionName, functions, type QueueName } from '#wiring/fleet.ts';
 import type { FunctionSpec } from '#wiring/functions.ts';
 import { startApiServer } from './api-server.ts';
 import { ensureApiToken } from './api-token.ts';
-import { type LocalBroker, startBroker } from './broker.ts';
+import { type DevicePublish, type LocalBroker, startBroker } from './broker.ts';
 import { type DevCa, ensureDevCa, issueServerCert } from './dev-ca.ts';
 import { createTables, startDynamoDb } from './dynamodb.ts';
 import { applyLambdaEnvironment, lambdaEnvironment } from './environment.ts';
@@ -125,6 +125,11 @@ export interface LocalCloud {
    * the Publish call returns. Returns the function that removes it.
    */
   onDataPlanePublish(listener: (topic: string, payload: Buffer) => void): () => void;
+  /**
+   * Calls `listener` for every device publish that passed authorization (what devices send, whether
+   * a rule takes it or not), before the rules engine gets it. Returns the function that removes it.
+   */
+  onDevicePublish(listener: (message: DevicePublish) => void): () => void;
   /**
    * Resolves when every topic-rule invocation started so far (retries included) and every Event
    * invocation through the Invoke API has settled.
@@ -282,12 +287,16 @@ async function start(
   if (stale > 0)
     log.info(`${stale} device(s) were connected when the cloud stopped: recorded as disconnected`);
 
+  const devicePublishListeners = new Set<(message: DevicePublish) => void>();
   const startedBroker = await startBroker({
     port: ports.mqtt,
     ca,
     serverCert,
     log,
-    onDevicePublish: (message) => rules.dispatch(message),
+    onDevicePublish: (message) => {
+      for (const listener of devicePublishListeners) listener(message);
+      return rules.dispatch(message);
+    },
     onLifecycle: (event) =>
       rules.dispatch({
         topic: topics.presence(event.eventType, event.clientId),
@@ -337,6 +346,10 @@ async function start(
     onDataPlanePublish: (listener) => {
       dataPlaneListeners.add(listener);
       return () => dataPlaneListeners.delete(listener);
+    },
+    onDevicePublish: (listener) => {
+      devicePublishListeners.add(listener);
+      return () => devicePublishListeners.delete(listener);
     },
     idle: async () => {
       await rules.idle();
