@@ -2,6 +2,10 @@
  * A simulated fleet: N real Agent instances in one process, each with its own X.509 identity
  * and its own mutual-TLS MQTT connection. Only the machine is simulated (platform, host name,
  * sessions, and whatever the `modules` factory provides).
+ *
+ * Every simulated device is also a Wake-on-LAN bridge that sends nothing (simulator/wake.ts), and
+ * a device can be "powered off" (its agent stopped, as a shut-down machine goes silent): a
+ * `wake-relay` naming it powers it back on, a new agent on the same identity and data, like a boot.
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +16,9 @@ import { createLogger, errorMessage } from '#agent/logger.ts';
 import type { AgentModule } from '#agent/module.ts';
 import { Semaphore } from '#agent/semaphore.ts';
 import type { UserSession } from '#protocol/heartbeat.ts';
+import type { JsonObject } from '#protocol/inventory.ts';
 import { simulatedHost } from './host-probe.ts';
+import { interfacesFromInventory, SimulatedWakeModule } from './wake.ts';
 
 /** A device's X.509 identity, PEM-encoded. */
 export interface DeviceIdentity {
@@ -46,13 +52,28 @@ export interface SimulatedFleetOptions {
   readonly log?: 'silent' | 'info';
   /** Bound on waiting for each agent's first connection. @default 10_000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * The last N devices power off once started (their first report and heartbeat are out, so the
+   * cloud knows their MAC and subnet), until a `wake-relay` names them. @default 0
+   */
+  readonly poweredOff?: number;
 }
 
 export interface SimulatedFleet {
   readonly deviceIds: string[];
+  /** The running agent of each device, in deviceIds order (a woken device has a new one). */
   readonly agents: Agent[];
+  /** Shuts a device down: its agent stops (flushing what it queued) and stays off until woken. */
+  powerOff(deviceId: string): Promise<void>;
+  /** Powers on those of `deviceIds` that are off (a wake-relay does this); returns them. */
+  powerOn(deviceIds: readonly string[]): Promise<string[]>;
+  /** The devices powered off now. */
+  poweredOff(): string[];
   stop(): Promise<void>;
 }
+
+const knowsNetwork = (module: AgentModule): module is AgentModule & { network(): JsonObject | undefined } =>
+  typeof (module as { network?: unknown }).network === 'function';
 
 const knowsSessions = (
   module: AgentModule,
@@ -122,7 +143,16 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
       readFile(config.keyPath, 'utf8'),
     ]);
     const machine = simulatedHost(deviceId, deviceSeed);
-    const modules = opts.modules?.(deviceId, deviceSeed, machine) ?? [];
+    const features = opts.modules?.(deviceId, deviceSeed, machine) ?? [];
+    const inventory = features.find(knowsNetwork);
+    const wake = new SimulatedWakeModule({
+      interfaces: () => interfacesFromInventory(inventory?.network()),
+      onWake: (ids) =>
+        void powerOn(ids).catch((err) =>
+          fleetLog.warn('simulated wake failed', { deviceIds: ids, error: errorMessage(err) }),
+        ),
+    });
+    const modules = [...features, wake];
     const sessions = modules.find(knowsSessions);
     const host: HostProbe =
       sessions === undefined ? machine : { ...machine, sessions: () => sessions.userSessions() };
@@ -133,7 +163,6 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
       modules,
       logger: createLogger(log, { deviceId }),
     });
-    agents.push(agent);
     await agent.start();
     await agent.waitConnected(opts.connectTimeoutMs ?? 10_000).catch((err) =>
       fleetLog.warn('simulated device not connected yet; it keeps retrying', {
@@ -145,17 +174,65 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
   };
   // A slot is held until the agent is connected (or its wait timed out), so the next agent starts
   // as soon as any one is through, with no batch waiting for its slowest member.
+  const off = new Set<string>();
+  let stopped = false;
+  // One power change at a time per device: a wake racing a power-off must not leave two agents.
+  const powerChanges = new Map<string, Promise<void>>();
+  const changePower = (deviceId: string, change: () => Promise<void>): Promise<void> => {
+    const next = (powerChanges.get(deviceId) ?? Promise.resolve()).then(change, change);
+    // The queue goes on after a failed change; the caller still sees the failure.
+    powerChanges.set(
+      deviceId,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+
+  const powerOff = (deviceId: string): Promise<void> =>
+    changePower(deviceId, async () => {
+      const index = deviceIds.indexOf(deviceId);
+      if (index < 0) throw new Error(`no simulated device ${deviceId}`);
+      if (off.has(deviceId)) return;
+      off.add(deviceId);
+      await agents[index]?.stop();
+      fleetLog.info('simulated device powered off', { deviceId });
+    });
+
+  async function powerOn(ids: readonly string[]): Promise<string[]> {
+    const woken = ids.filter((id) => off.has(id));
+    await Promise.all(
+      woken.map((deviceId) =>
+        changePower(deviceId, async () => {
+          if (stopped || !off.has(deviceId)) return;
+          off.delete(deviceId);
+          const index = deviceIds.indexOf(deviceId);
+          agents[index] = await startOne(deviceId, index);
+          fleetLog.info('simulated device woken', { deviceId });
+        }),
+      ),
+    );
+    return woken;
+  }
+
   const started = await Promise.all(deviceIds.map((id, index) => starting.run(() => startOne(id, index))));
   agents.splice(0, agents.length, ...started);
+  const asleep = deviceIds.slice(deviceIds.length - Math.min(opts.poweredOff ?? 0, deviceIds.length));
+  await Promise.all(asleep.map((id) => powerOff(id)));
   fleetLog.info('simulated fleet started', {
     count: agents.length,
     online: agents.filter((a) => a.isConnected()).length,
+    poweredOff: asleep.length,
   });
 
   return {
     deviceIds,
     agents,
+    powerOff,
+    powerOn,
+    poweredOff: () => deviceIds.filter((id) => off.has(id)),
     stop: async () => {
+      stopped = true;
+      await Promise.all(powerChanges.values());
       await Promise.all(agents.map((agent) => agent.stop()));
     },
   };

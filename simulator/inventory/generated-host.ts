@@ -72,6 +72,11 @@ export class SimulatedHost {
     return structuredClone(this.state) as InventorySections;
   }
 
+  /** The current `network` section (a copy): the simulated Wake-on-LAN bridge reads its interfaces there. */
+  network(): JsonObject | undefined {
+    return structuredClone(this.state.network) as JsonObject | undefined;
+  }
+
   /** Collectors that read this host, one per section. */
   collectors(): SectionCollector[] {
     return Object.keys(this.state).map((section) => ({
