@@ -57,6 +57,7 @@ process.on('message', (message: ToFleet) => {
           ...(settings.analyzer ? [simulatedAnalyzerModule(deviceId, seed, host, settings.analyzer)] : []),
         ],
         log: settings.log,
+        ...(settings.poweredOff === undefined ? {} : { poweredOff: settings.poweredOff }),
       });
       if (stopping) return;
       send({

@@ -12,6 +12,8 @@ export interface FleetSettings {
   /** The simulated analyzers' intervals (short, so sessions show up within a minute); absent: no analyzer. */
   readonly analyzer?: { readonly sampleIntervalSec: number; readonly uploadIntervalSec: number };
   readonly log: 'silent' | 'info';
+  /** The last N devices power off after their first report, until a wake-relay names them. */
+  readonly poweredOff?: number;
 }
 
 export type ToFleet =

@@ -65,6 +65,8 @@ export interface FleetProcess {
   readonly pid: number;
   /** Whether the simulated agents run the analyzer. */
   readonly analyzer: boolean;
+  /** Devices held powered off at startup (`--powered-off`), which a wake-relay brings online. */
+  readonly poweredOff: string[];
   stop(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startFleetProcess(settings: FleetSettings): Promise<FleetP
     ...result,
     pid: child.pid ?? 0,
     analyzer: settings.analyzer !== undefined,
+    poweredOff: result.deviceIds.slice(result.deviceIds.length - (settings.poweredOff ?? 0)),
     async stop() {
       send({ kind: 'stop' });
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

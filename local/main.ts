@@ -4,6 +4,7 @@
  *   npm start                      cloud + 5 simulated devices
  *   npm start -- --devices 50      cloud + 50 devices (or FLEET_SIZE=50)
  *   npm start -- --no-fleet        the cloud only
+ *   npm start -- --powered-off 1   the last device powers off until woken (Wake-on-LAN demo)
  *   npm start -- --log info        more output (silent|error|warn|info|debug; or FLEETPULSE_LOG)
  *   npm start -- --help            options and environment variables
  *
@@ -31,6 +32,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'deb
 
 interface Settings {
   fleetSize: number;
+  poweredOff: number;
   analyzer: boolean;
   logLevel: LogLevel;
   help: boolean;
@@ -42,6 +44,7 @@ function settings(): Settings {
       devices: { type: 'string' },
       'no-fleet': { type: 'boolean', default: false },
       'no-analyzer': { type: 'boolean', default: false },
+      'powered-off': { type: 'string' },
       log: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -50,9 +53,14 @@ function settings(): Settings {
   const size = values['no-fleet'] ? 0 : Number(values.devices ?? process.env.FLEET_SIZE ?? 5);
   if (!Number.isInteger(size) || size < 0)
     throw new Error(`--devices must be a whole number, got ${values.devices}`);
+  const poweredOff = Number(values['powered-off'] ?? 0);
+  if (!Number.isInteger(poweredOff) || poweredOff < 0 || poweredOff > size)
+    throw new Error(
+      `--powered-off must be a whole number up to --devices (${size}), got ${values['powered-off']}`,
+    );
   const logLevel = (values.log ?? process.env.FLEETPULSE_LOG ?? 'warn') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log must be one of ${LOG_LEVELS.join(', ')}`);
-  return { fleetSize: size, analyzer: !values['no-analyzer'], logLevel, help: values.help };
+  return { fleetSize: size, poweredOff, analyzer: !values['no-analyzer'], logLevel, help: values.help };
 }
 
 function analyzerLine({
@@ -87,6 +95,12 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
           fleet?.analyzer === false
             ? '  Its analyzers are off (--no-analyzer).'
             : analyzerLine(simulatedAnalyzerIntervals(deviceIds.length)),
+          ...(fleet !== undefined && fleet.poweredOff.length > 0
+            ? [
+                `  Powered off until woken: ${fleet.poweredOff.join(', ')} (each simulated device is a Wake-on-LAN bridge`,
+                '  that reports what it would send and sends nothing; a wake-relay naming these powers them on).',
+              ]
+            : []),
         ].join('\n')
       : 'No simulated fleet (--no-fleet).',
     '',
@@ -107,7 +121,7 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
 const dataDir = process.env.FLEETPULSE_DATA_DIR ? resolve(process.env.FLEETPULSE_DATA_DIR) : DEFAULT_DATA_DIR;
 
 async function main(): Promise<void> {
-  const { fleetSize, analyzer, logLevel, help } = settings();
+  const { fleetSize, poweredOff, analyzer, logLevel, help } = settings();
   if (help) {
     console.log(startUsage());
     return;
@@ -138,6 +152,7 @@ async function main(): Promise<void> {
         heartbeatIntervalSec: fleetHeartbeatIntervalSec(fleetSize),
         ...(analyzer ? { analyzer: simulatedAnalyzerIntervals(fleetSize) } : {}),
         log: logLevel === 'info' || logLevel === 'debug' ? 'info' : 'silent',
+        ...(poweredOff > 0 ? { poweredOff } : {}),
       });
       stopFleet = () => fleet?.stop() ?? Promise.resolve();
     }

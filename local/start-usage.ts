@@ -29,6 +29,8 @@ export function startUsage(env: NodeJS.ProcessEnv = process.env): string {
     '  --devices <n>     simulated devices (default 5, or FLEET_SIZE)',
     '  --no-fleet        the cloud only, no simulated devices',
     '  --no-analyzer     simulated devices without the session analyzer (to compare load)',
+    '  --powered-off <n> the last n simulated devices power off after their first report, until a',
+    '                    Wake-on-LAN command names them (default 0)',
     '  --log <level>     silent|error|warn|info|debug (default warn, or FLEETPULSE_LOG)',
     '  -h, --help        show this help and exit',
     '',
