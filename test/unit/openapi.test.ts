@@ -8,6 +8,20 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { buildOpenApiDocument, operationId } from '#lambdas/openapi/document.ts';
 import { apiRouteDocs } from '#lambdas/openapi/route-docs.ts';
+import {
+  CommandDetailSchema,
+  CommandIdSchema,
+  CommandViewSchema,
+  CreateCommandSchema,
+  DeviceCommandRowSchema,
+} from '#protocol/api/commands.ts';
+import { PatchDeviceLabelsSchema } from '#protocol/api/labels.ts';
+import {
+  AssignPolicySchema,
+  PolicyIdSchema,
+  PolicyViewSchema,
+  PutPolicySchema,
+} from '#protocol/api/policies.ts';
 import type { RouteDoc } from '#protocol/api/route-doc.ts';
 import { functions } from '#wiring/fleet.ts';
 import type { FunctionSpec } from '#wiring/functions.ts';
@@ -155,5 +169,56 @@ describe('the OpenAPI document', () => {
     expect(operationId('get', '/devices/{id}/inventory/changes')).toBe('getDevicesByIdInventoryChanges');
     expect(operationId('post', '/commands/{id}/cancel')).toBe('postCommandsByIdCancel');
     expect(operationId('get', '/openapi.json')).toBe('getOpenapiJson');
+  });
+
+  it('renders the protocol/api contracts of the commands, labels and policies routes into a valid document', async () => {
+    const id = z.object({ id: CommandIdSchema });
+    const policy = z.object({ id: PolicyIdSchema });
+    const doc = buildOpenApiDocument({
+      commandsApi: {
+        'POST /commands': {
+          summary: 'create',
+          body: CreateCommandSchema,
+          responses: { 202: { description: 'accepted', schema: CommandViewSchema } },
+        },
+        'GET /commands/{id}': {
+          summary: 'show',
+          path: id,
+          responses: { 200: { description: 'ok', schema: CommandDetailSchema } },
+        },
+        'GET /devices/{id}/commands': {
+          summary: 'of a device',
+          path: z.object({ id: z.string() }),
+          responses: {
+            200: { description: 'ok', schema: z.object({ items: z.array(DeviceCommandRowSchema) }) },
+          },
+        },
+      },
+      labelsApi: {
+        'PATCH /devices/{id}': {
+          summary: 'label',
+          path: z.object({ id: z.string() }),
+          body: PatchDeviceLabelsSchema,
+          responses: { 200: { description: 'ok' } },
+        },
+      },
+      policiesApi: {
+        'PUT /policies/{id}': {
+          summary: 'put',
+          path: policy,
+          body: PutPolicySchema,
+          responses: { 200: { description: 'ok', schema: PolicyViewSchema } },
+        },
+        'POST /policies/{id}/assign': {
+          summary: 'assign',
+          path: policy,
+          body: AssignPolicySchema,
+          responses: { 200: { description: 'ok', schema: PolicyViewSchema } },
+        },
+      },
+    });
+
+    expect(await validate(doc)).toEqual({ valid: true });
+    expect(JSON.stringify(doc.paths?.['/commands']?.post?.requestBody)).toContain('"secureOn"');
   });
 });
