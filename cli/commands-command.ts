@@ -88,7 +88,7 @@ interface WaitFlags {
 /** Waits with progress on stderr, prints the outcome, and sets the exit code. */
 async function waitAndReport(target: ApiTarget, commandId: string, flags: WaitFlags): Promise<void> {
   const { view, timedOut } = await withCommandHint(commandId, () =>
-    waitForCommand(async () => (await getCommand(target, commandId, { limit: 1 })).command, {
+    waitForCommand(async () => (await getCommand(target, commandId)).command, {
       timeoutMs: flags.timeout,
       intervalMs: flags.interval,
       progress: progressLine(process.stderr),
@@ -101,7 +101,7 @@ async function waitAndReport(target: ApiTarget, commandId: string, flags: WaitFl
     return;
   }
   const problems = await deviceOutcomes(target, commandId, {
-    keep: (o) => o.state !== 'succeeded' && (timedOut || o.state !== 'queued'),
+    keep: (o) => o.state !== 'succeeded',
     enough: FAILURES_SHOWN,
   });
   console.error(failureSummary(view, problems, timedOut));

@@ -215,7 +215,8 @@ describe('fleetpulse commands wait', () => {
   });
 
   it('exits 2 when the wait times out, and prints the last state as JSON with --json', async () => {
-    double.sequence = RUNNING;
+    // Never finishes, whichever poll the timeout falls after.
+    double.sequence = [commandDetail(commandView({ queued: 2, dispatched: 1 }, 'in-progress'))];
 
     const run = await fleetpulse(['commands', 'wait', COMMAND_ID, ...api, '--timeout', '300ms', '--json']);
 
