@@ -25,7 +25,12 @@ export const GIVEN_URL_HINT = 'check --api-url (or FLEETPULSE_API_URL)';
 
 export type DeviceView = Record<string, unknown> & { deviceId: string };
 
-async function getJson(target: ApiTarget, path: string): Promise<unknown> {
+/** A request with an optional JSON body; the parsed JSON answer, or an ApiError with the API's message. */
+export async function requestJson(
+  target: ApiTarget,
+  path: string,
+  init: { readonly method?: string; readonly body?: unknown } = {},
+): Promise<unknown> {
   const url = new URL(
     path.replace(/^\//, ''),
     target.apiUrl.endsWith('/') ? target.apiUrl : `${target.apiUrl}/`,
@@ -33,7 +38,13 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      method: init.method ?? 'GET',
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        accept: 'application/json',
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
@@ -59,6 +70,8 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
   }
   return body;
 }
+
+const getJson = (target: ApiTarget, path: string): Promise<unknown> => requestJson(target, path);
 
 export async function listDevices(target: ApiTarget, filter: { status?: string }): Promise<DeviceView[]> {
   const devices: DeviceView[] = [];

@@ -9,6 +9,7 @@ import { isDeviceId } from '#protocol/ids.ts';
 import { analyzerCommand } from './analyzer-command.ts';
 import { type DeviceView, getDevice, listDevices } from './api-client.ts';
 import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
+import { addWakeCommand, commandsCommand } from './commands-command.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { ago, field, table, text } from './format.ts';
 import { addInventoryCommands } from './inventory-command.ts';
@@ -172,8 +173,10 @@ export function buildProgram(): Command {
   });
 
   addInventoryCommands(devices, deviceIdArg);
+  addWakeCommand(devices, deviceIdArg);
 
   program.addCommand(sessionsCommand(deviceIdArg));
+  program.addCommand(commandsCommand(deviceIdArg));
   program.addCommand(dlqCommand());
   program.addCommand(analyzerCommand());
 

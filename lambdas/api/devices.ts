@@ -1,7 +1,10 @@
 /** GET /devices and GET /devices/{id}. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { DevicePageSchema, DeviceViewSchema } from '#protocol/api/device-views.ts';
+import type { RouteDocs } from '#protocol/api/route-doc.ts';
 import { DeviceIdSchema } from '#protocol/ids.ts';
+import type { functions } from '#wiring/fleet.ts';
 import { offlineGraceMs } from '../commons/config.ts';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { NotFoundError } from '../commons/errors.ts';
@@ -56,3 +59,20 @@ export async function getDeviceRoute(
   if (!item) throw new NotFoundError(`device ${id} is not known`);
   return json(toView(item, Date.now(), offlineGraceMs()));
 }
+
+export const devicesRouteDocs: RouteDocs<(typeof functions.devicesApi.trigger.routes)[number]> = {
+  'GET /devices': {
+    summary: 'List devices',
+    description: 'Every registered device with its derived presence, filtered, one page at a time.',
+    query: ListDevicesQuerySchema,
+    responses: { 200: { description: 'One page of devices', schema: DevicePageSchema } },
+  },
+  'GET /devices/{id}': {
+    summary: 'Show one device',
+    path: DevicePathSchema,
+    responses: {
+      200: { description: 'The device', schema: DeviceViewSchema },
+      404: { description: 'No such device' },
+    },
+  },
+};

@@ -8,8 +8,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod';
 import { type AnalyzerBatch, AnalyzerWireBatchSchema } from '#protocol/analyzer.ts';
 import { decodeAnalyzerBatch } from '#protocol/analyzer-codec.ts';
+import type { RouteDocs } from '#protocol/api/route-doc.ts';
+import {
+  BatchPageSchema,
+  BatchViewSchema,
+  SessionPageSchema,
+  SessionViewSchema,
+} from '#protocol/api/session-views.ts';
 import { DeviceIdSchema, EpochMsSchema, SessionIdSchema } from '#protocol/ids.ts';
 import { decodeTopicPayload } from '#protocol/topics.ts';
+import type { functions } from '#wiring/fleet.ts';
 import {
   type AnalyzerDeps,
   batchLocation,
@@ -231,3 +239,40 @@ async function readFrame(
   }
   return bytes;
 }
+
+export const sessionsRouteDocs: RouteDocs<(typeof functions.sessionsApi.trigger.routes)[number]> = {
+  'GET /devices/{id}/sessions': {
+    summary: "A device's analyzer sessions, most recent first",
+    path: SessionsPathSchema,
+    query: ListSessionsQuerySchema,
+    responses: { 200: { description: 'One page of sessions', schema: SessionPageSchema } },
+  },
+  'GET /devices/{id}/sessions/{sessionId}': {
+    summary: "One session's summary",
+    path: SessionPathSchema,
+    responses: {
+      200: { description: 'The summary', schema: SessionViewSchema },
+      404: { description: 'No such session' },
+    },
+  },
+  'GET /devices/{id}/sessions/{sessionId}/batches': {
+    summary: "A session's batches, in sequence order",
+    path: SessionPathSchema,
+    query: ListBatchesQuerySchema,
+    responses: {
+      200: { description: 'One page of batches', schema: BatchPageSchema },
+      404: { description: 'No such session' },
+    },
+  },
+  'GET /devices/{id}/sessions/{sessionId}/batches/{seq}': {
+    summary: 'One batch, read back from its raw bundle',
+    description:
+      '`format=json` (default): the samples as rows. `format=raw`: the frame exactly as the device sent it (application/octet-stream).',
+    path: BatchPathSchema,
+    query: BatchQuerySchema,
+    responses: {
+      200: { description: 'The batch', schema: BatchViewSchema, alsoBinary: true },
+      404: { description: 'No such session or batch' },
+    },
+  },
+};

@@ -10,6 +10,8 @@ export interface ResponseDoc {
   readonly description: string;
   /** @default - no body */
   readonly schema?: z.ZodType;
+  /** The same response may instead be raw bytes (application/octet-stream), chosen by a query parameter. @default false */
+  readonly alsoBinary?: boolean;
 }
 
 export interface RouteDoc {

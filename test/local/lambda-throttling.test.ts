@@ -47,6 +47,7 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     devicesApi: idle,
     inventoryApi: idle,
     sessionsApi: idle,
+    openapiApi: idle,
   };
   return loadInProcessRuntime({
     repoRoot: '/nonexistent',
