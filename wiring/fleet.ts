@@ -12,6 +12,7 @@ import { heartbeat } from './heartbeat.ts';
 import { ingest } from './ingest.ts';
 import { inventory } from './inventory.ts';
 import { inventoryApi } from './inventory-api.ts';
+import { policies } from './policies.ts';
 import { presence } from './presence.ts';
 import { sessionsApi } from './sessions-api.ts';
 import { targets } from './targets.ts';
@@ -27,6 +28,7 @@ export const fleet = compose([
   devicesApi,
   inventoryApi,
   sessionsApi,
+  policies,
 ]);
 
 export const { functions, tables, buckets, queues } = fleet;
