@@ -26,6 +26,15 @@ export const GIVEN_URL_HINT = 'check --api-url (or FLEETPULSE_API_URL)';
 export type DeviceView = Record<string, unknown> & { deviceId: string };
 
 async function getJson(target: ApiTarget, path: string): Promise<unknown> {
+  return requestJson(target, path);
+}
+
+/** A request to the operator API; a JSON `body` is sent with its content type. */
+export async function requestJson(
+  target: ApiTarget,
+  path: string,
+  request: { method?: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'; body?: unknown } = {},
+): Promise<unknown> {
   const url = new URL(
     path.replace(/^\//, ''),
     target.apiUrl.endsWith('/') ? target.apiUrl : `${target.apiUrl}/`,
@@ -33,7 +42,13 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      method: request.method ?? 'GET',
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        accept: 'application/json',
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
