@@ -19,15 +19,9 @@ import { PolicyDocumentSchema } from '#protocol/policy.ts';
 import type { functions } from '#wiring/fleet.ts';
 import { BadRequestError, NotFoundError } from '../commons/errors.ts';
 import { json, parseInput } from '../commons/http.ts';
+import { type AssignTarget, assignTarget } from '../policies/assignments.ts';
 import type { PolicyDeps } from '../policies/effective.ts';
-import {
-  type AssignTarget,
-  assignTarget,
-  getHead,
-  latestGlobalVersion,
-  putPolicyVersion,
-  restampPolicy,
-} from '../policies/store.ts';
+import { getHead, latestGlobalVersion, putPolicyVersion, restampPolicy } from '../policies/store.ts';
 import { listPolicies, policyView } from '../policies/view.ts';
 
 type Route = (typeof functions.policiesApi.trigger.routes)[number];

@@ -13,15 +13,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeviceLabels } from '#protocol/api/labels.ts';
 import { type PolicyDocument, PolicyDocumentSchema } from '#protocol/policy.ts';
-import {
-  type AssignTarget,
-  assignmentKey,
-  getAssignments,
-  getHead,
-  type PolicyHead,
-  type PolicyStoreDeps,
-  restampPolicy,
-} from './store.ts';
+import { type AssignTarget, assignmentKey, getAssignments } from './assignments.ts';
+import { getHead, type PolicyHead, type PolicyStoreDeps, restampPolicy } from './store.ts';
 
 export interface PolicyDeps extends PolicyStoreDeps {
   readonly devicesTable: string;

@@ -8,8 +8,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeviceLabels } from '#protocol/api/labels.ts';
 import type { PolicyView } from '#protocol/api/policies.ts';
 import { PolicyDocumentSchema } from '#protocol/policy.ts';
+import { type AssignTarget, allAssignments } from './assignments.ts';
 import type { PolicyDeps } from './effective.ts';
-import { type AssignTarget, allAssignments, listHeads, listVersions, type PolicyHead } from './store.ts';
+import { listHeads, listVersions, type PolicyHead } from './store.ts';
 
 /** Versions GET /policies/{id} shows, newest first (older ones stay stored). */
 export const MAX_VERSIONS_SHOWN = 50;
