@@ -14,6 +14,7 @@ import { dlqCommand } from './dlq-command.ts';
 import { ago, field, table, text } from './format.ts';
 import { addInventoryCommands } from './inventory-command.ts';
 import { findLocalCloudDir } from './local-cloud.ts';
+import { policiesCommand } from './policies-command.ts';
 import { assertNewDeviceFolder, DEFAULT_DEVICE_POLICY, registerAws, registerLocal } from './register.ts';
 import { sessionsCommand } from './sessions-command.ts';
 import { exitQuietlyWhenReaderCloses } from './stdout.ts';
@@ -177,6 +178,8 @@ export function buildProgram(): Command {
 
   program.addCommand(sessionsCommand(deviceIdArg));
   program.addCommand(commandsCommand(deviceIdArg));
+
+  program.addCommand(policiesCommand(deviceIdArg));
   program.addCommand(dlqCommand());
   program.addCommand(analyzerCommand());
 

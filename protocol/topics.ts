@@ -76,6 +76,7 @@ export const topicTable = {
     pattern: 'dt/fleet/{deviceId}/policy/request',
     schema: PolicyRequestSchema,
     encoding: 'json',
+    ingestRule: 'fleetpulse_policy_request',
   },
   command: {
     direction: 'cloud-to-device',

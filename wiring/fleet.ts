@@ -13,6 +13,8 @@ import { ingest } from './ingest.ts';
 import { inventory } from './inventory.ts';
 import { inventoryApi } from './inventory-api.ts';
 import { openapiApi } from './openapi.ts';
+
+import { policies } from './policies.ts';
 import { presence } from './presence.ts';
 import { sessionsApi } from './sessions-api.ts';
 import { targets } from './targets.ts';
@@ -29,6 +31,8 @@ export const fleet = compose([
   inventoryApi,
   sessionsApi,
   openapiApi,
+
+  policies,
 ]);
 
 export const { functions, tables, buckets, queues } = fleet;

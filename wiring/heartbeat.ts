@@ -7,9 +7,10 @@ import type { Feature } from './feature.ts';
 import { type Contribution, mergeAccess } from './functions.ts';
 import { topicRule } from './ingest.ts';
 import { inventoryLagReaction } from './inventory.ts';
+import { policyHeartbeatReaction } from './policies.ts';
 
 /** One entry per reaction in lambdas/heartbeat/reactions.ts, by the same name (tested). */
-export const heartbeatReactions: readonly Contribution[] = [inventoryLagReaction];
+export const heartbeatReactions: readonly Contribution[] = [inventoryLagReaction, policyHeartbeatReaction];
 const reactions = heartbeatReactions;
 
 export const heartbeat = {

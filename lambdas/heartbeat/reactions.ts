@@ -3,6 +3,10 @@
  * are declared by its feature's wiring and listed in wiring/heartbeat.ts, in the same order.
  */
 import { inventoryLagReaction } from '../inventory/lag-reaction.ts';
+import { policyHeartbeatReaction } from '../policies/heartbeat-reaction.ts';
 import type { HeartbeatReaction } from './reaction.ts';
 
-export const heartbeatReactions: readonly HeartbeatReaction[] = [inventoryLagReaction];
+export const heartbeatReactions: readonly HeartbeatReaction[] = [
+  inventoryLagReaction,
+  policyHeartbeatReaction,
+];

@@ -8,6 +8,7 @@ import type { FunctionName, functions } from '#wiring/fleet.ts';
 import { devicesRouteDocs } from '../api/devices.ts';
 import { inventoryRouteDocs } from '../api/inventory.ts';
 import { openapiRouteDocs } from '../api/openapi.ts';
+import { policiesRouteDocs } from '../api/policies.ts';
 import { sessionsRouteDocs } from '../api/sessions.ts';
 
 type Fns = typeof functions;
@@ -25,4 +26,5 @@ export const apiRouteDocs = {
   inventoryApi: inventoryRouteDocs,
   sessionsApi: sessionsRouteDocs,
   openapiApi: openapiRouteDocs,
+  policiesApi: policiesRouteDocs,
 } satisfies { readonly [F in ApiFunctionName]: RouteDocs<RoutesOf<F>> };

@@ -6,7 +6,7 @@ import {
   loadInProcessRuntime,
 } from '#local/lambda-runtime.ts';
 import { createLog } from '#local/log.ts';
-import type { FunctionName } from '#wiring/fleet.ts';
+import { type FunctionName, functions } from '#wiring/fleet.ts';
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
@@ -38,17 +38,10 @@ function gatedHandler() {
 
 async function runtimeWith(heartbeat: LambdaHandler) {
   const idle: LambdaHandler = async () => undefined;
-  const overrides: Record<FunctionName, LambdaHandler> = {
-    heartbeat,
-    presence: idle,
-    reports: idle,
-    analyzer: idle,
-    analyzerTables: idle,
-    devicesApi: idle,
-    inventoryApi: idle,
-    sessionsApi: idle,
-    openapiApi: idle,
-  };
+  // Every function idle but the heartbeat: derived from the wiring, so a new function needs no edit here.
+  const overrides = Object.fromEntries(
+    (Object.keys(functions) as FunctionName[]).map((name) => [name, name === 'heartbeat' ? heartbeat : idle]),
+  ) as Record<FunctionName, LambdaHandler>;
   return loadInProcessRuntime({
     repoRoot: '/nonexistent',
     region: 'eu-west-1',
