@@ -1,6 +1,7 @@
 /** GET /devices and GET /devices/{id}. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { LabelValueSchema } from '#protocol/api/labels.ts';
 import { DeviceIdSchema } from '#protocol/ids.ts';
 import { offlineGraceMs } from '../commons/config.ts';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';
@@ -13,6 +14,9 @@ export const ListDevicesQuerySchema = z
     status: z.enum(['online', 'offline']).optional(),
     platform: z.enum(['linux', 'windows', 'darwin', 'other']).optional(),
     agentVersion: z.string().min(1).max(64).optional(),
+    group: LabelValueSchema.optional(),
+    site: LabelValueSchema.optional(),
+    tag: LabelValueSchema.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(MAX_CURSOR_CHARS).optional(),
   })
@@ -35,6 +39,9 @@ export async function listDevicesRoute(
       ...(query.status ? { status: query.status } : {}),
       ...(query.platform ? { platform: query.platform } : {}),
       ...(query.agentVersion ? { agentVersion: query.agentVersion } : {}),
+      ...(query.group ? { group: query.group } : {}),
+      ...(query.site ? { site: query.site } : {}),
+      ...(query.tag ? { tag: query.tag } : {}),
     },
     limit: query.limit,
     ...(startAfter ? { startAfter } : {}),

@@ -45,6 +45,7 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     analyzer: idle,
     analyzerTables: idle,
     devicesApi: idle,
+    deviceLabelsApi: idle,
     inventoryApi: idle,
     sessionsApi: idle,
   };
