@@ -1,6 +1,7 @@
 /** A small client of the operator API (bearer token, JSON), for fleetpulse. */
 import type { BatchRowView, BatchView, Paged, SessionRowView, SessionView } from '#lambdas/api/sessions.ts';
 import type { InventoryChangesPage, InventoryView } from '#lambdas/inventory/read-model.ts';
+import type { PatchDeviceLabels } from '#protocol/api/labels.ts';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -26,6 +27,16 @@ export const GIVEN_URL_HINT = 'check --api-url (or FLEETPULSE_API_URL)';
 export type DeviceView = Record<string, unknown> & { deviceId: string };
 
 async function getJson(target: ApiTarget, path: string): Promise<unknown> {
+  return requestJson(target, 'GET', path);
+}
+
+/** One API call with a JSON answer (and body, if given); a non-2xx answer is an ApiError with the API's message. */
+async function requestJson(
+  target: ApiTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const url = new URL(
     path.replace(/^\//, ''),
     target.apiUrl.endsWith('/') ? target.apiUrl : `${target.apiUrl}/`,
@@ -33,7 +44,13 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      method,
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
@@ -44,28 +61,38 @@ async function getJson(target: ApiTarget, path: string): Promise<unknown> {
     throw new Error(`cannot reach the operator API at ${url.origin} (${why}) — ${hint}`);
   }
   const text = await response.text();
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    answer = text === '' ? undefined : JSON.parse(text);
   } catch {
-    body = text;
+    answer = text;
   }
   if (!response.ok) {
     const message =
-      typeof body === 'object' && body !== null && 'message' in body
-        ? String(body.message)
+      typeof answer === 'object' && answer !== null && 'message' in answer
+        ? String(answer.message)
         : text || response.statusText;
     throw new ApiError(response.status, `${response.status} ${message}`);
   }
-  return body;
+  return answer;
 }
 
-export async function listDevices(target: ApiTarget, filter: { status?: string }): Promise<DeviceView[]> {
+export interface DeviceFilter {
+  readonly status?: string;
+  readonly group?: string;
+  readonly site?: string;
+  readonly tag?: string;
+}
+
+export async function listDevices(target: ApiTarget, filter: DeviceFilter): Promise<DeviceView[]> {
   const devices: DeviceView[] = [];
   let cursor: string | null | undefined;
   do {
     const query = new URLSearchParams({ limit: '200' });
-    if (filter.status) query.set('status', filter.status);
+    for (const key of ['status', 'group', 'site', 'tag'] as const) {
+      const value = filter[key];
+      if (value) query.set(key, value);
+    }
     if (cursor) query.set('cursor', cursor);
     const page = (await getJson(target, `devices?${query}`)) as {
       items?: DeviceView[];
@@ -79,6 +106,15 @@ export async function listDevices(target: ApiTarget, filter: { status?: string }
 
 export async function getDevice(target: ApiTarget, deviceId: string): Promise<DeviceView> {
   return (await getJson(target, `devices/${encodeURIComponent(deviceId)}`)) as DeviceView;
+}
+
+/** PATCH /devices/{id}: a merge-patch of the device's labels; the device as it now is. */
+export async function patchDeviceLabels(
+  target: ApiTarget,
+  deviceId: string,
+  patch: PatchDeviceLabels,
+): Promise<DeviceView> {
+  return (await requestJson(target, 'PATCH', `devices/${encodeURIComponent(deviceId)}`, patch)) as DeviceView;
 }
 
 export async function getInventory(
