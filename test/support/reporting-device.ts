@@ -13,6 +13,8 @@ import { validHeartbeat } from './heartbeat.ts';
 export class ReportingDevice {
   private baseline: ReportBaseline | undefined;
   private readonly store = new MemorySequenceStore();
+  /** The last report sent, as framed bytes (to send it again: a redelivery). */
+  lastFrame: Buffer | undefined;
   /** The inventory the next report carries; edit it, then report(). */
   sections: InventorySections;
 
@@ -49,8 +51,13 @@ export class ReportingDevice {
     );
     if (!built) return this.store.current;
     this.baseline = built.baseline;
-    await this.client.publishAsync(topics.report(this.id), encodeFramed(built.report), { qos: 1 });
+    this.lastFrame = encodeFramed(built.report);
+    await this.client.publishAsync(topics.report(this.id), this.lastFrame, { qos: 1 });
     return built.report.seq;
+  }
+
+  async resend(): Promise<void> {
+    if (this.lastFrame) await this.client.publishAsync(topics.report(this.id), this.lastFrame, { qos: 1 });
   }
 
   async heartbeat(): Promise<void> {
