@@ -13,7 +13,7 @@ import { findBridgeCandidates, gatherBridgePool, targetNetwork } from '#lambdas/
 import { chooseBridges } from '#lambdas/targets/choose-bridges.ts';
 import { PROJECTION_SK, projectionPk } from '#lambdas/targets/device-index.ts';
 import { parseCidr, parseIpv4 } from '#lambdas/targets/ipv4.ts';
-import { getProjection } from '#lambdas/targets/network-index.ts';
+import { getProjection, reindexNetwork } from '#lambdas/targets/network-index.ts';
 import { expandSelectorPage, SelectorCursorError, type TargetsDeps } from '#lambdas/targets/selector.ts';
 import type { Selector } from '#protocol/api/selector.ts';
 import { tables } from '#wiring/fleet.ts';
@@ -42,13 +42,17 @@ let deps: TargetsDeps;
 const devices: ReportingDevice[] = [];
 const truth = new Map<string, Truth>();
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+interface Listing {
+  items: Array<{ deviceId: string }>;
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Listing }> {
   const res = await fetch(`${t.endpoints.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${t.endpoints.apiToken}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Listing };
 }
 
 /** Every IPv4 address the device's inventory holds now. */
@@ -183,10 +187,8 @@ describe('selector expansion', () => {
 
   it('finds one device by its /32', async () => {
     const device = devices[5] as ReportingDevice;
-    const address = (
-      device.interfaces[Object.keys(device.interfaces).find((n) => device.interfaces[n]?.ipv4) as string]
-        ?.ipv4 as string[]
-    )[0]?.split('/')[0];
+    const assigned = Object.values(device.interfaces).flatMap((i) => (i.ipv4 as string[] | undefined) ?? []);
+    const address = assigned.find((cidr) => cidr.startsWith('10.'))?.split('/')[0];
 
     const { ids } = await expandAll({ subnet: `${address}/32` }, 10);
 
@@ -317,6 +319,21 @@ describe('the address index', () => {
 
     await waitIndexed(device);
     expect((await expandAll({ deviceIds: [device.id], subnet: '10.0.0.0/8' }, 10)).ids).toEqual([device.id]);
+  });
+  it('keeps the newest generation when reindexing runs late or twice', async () => {
+    const deviceId = 'order-1';
+    const network = (cidr: string) => ({ interfaces: { eth0: { mac: '02:00:00:00:77:01', ipv4: [cidr] } } });
+    const run = (g: number, cidr: string) =>
+      reindexNetwork(deps, { deviceId, g, manifest: `m${g}`, network: network(cidr), now: Date.now() });
+
+    expect(await run(5, '10.77.0.5/24')).toBe('indexed');
+    expect(await run(4, '10.77.0.4/24')).toBe('superseded');
+    expect(await addressKeys(deviceId, 10)).toEqual(['10.77.0.5']);
+    expect((await getProjection(deps, deviceId))?.g).toBe(5);
+
+    expect(await run(6, '10.77.0.6/24')).toBe('indexed');
+    expect(await run(6, '10.77.0.6/24')).toBe('unchanged');
+    expect(await addressKeys(deviceId, 10)).toEqual(['10.77.0.6']);
   });
 });
 
