@@ -79,3 +79,12 @@ describe('report reactions', () => {
     });
   });
 });
+
+describe('least privilege of the labels API', () => {
+  it('writes the device records and their index, nothing else; the device API stays read-only', () => {
+    expect(functions.deviceLabelsApi.access).toEqual({
+      tables: { devices: 'readWrite', deviceIndex: 'readWrite' },
+    });
+    expect(functions.devicesApi.access).toEqual({ tables: { devices: 'read' } });
+  });
+});
