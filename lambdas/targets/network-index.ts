@@ -12,6 +12,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '#protocol/inventory.ts';
 import { isJsonObject } from '#protocol/json-object.ts';
+import { isConditionalCheckFailed } from '../commons/errors.ts';
 import {
   type AddressItem,
   addressPk,
@@ -198,7 +199,7 @@ export async function reindexNetwork(
     );
     replaced = out.Attributes as NetworkProjection | undefined;
   } catch (err) {
-    if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
+    if (!isConditionalCheckFailed(err)) throw err;
     // A newer (or the same) generation is indexed: take back what this run put that it does not have.
     const current = await getProjection(deps, deviceId);
     const keep = new Set(
@@ -240,11 +241,6 @@ async function deleteAddresses(
       ),
     ),
   );
-}
-
-/** The interface of a projection holding `address` (dotted), if it still does. */
-export function interfaceWith(projection: NetworkProjection, address: string): NetInterface | undefined {
-  return projection.interfaces.find((iface) => iface.ipv4.some((a) => a.address === address));
 }
 
 /** Every (interface, assignment) of a projection whose address lies in `block`, in address order. */

@@ -3,6 +3,7 @@
  * there is nothing to do (two small reads), so it can run on every duplicate report — the repair
  * path after a crash between a report's apply and its reindex.
  */
+import type { JsonObject } from '#protocol/inventory.ts';
 import type { InventoryDeps } from '../inventory/deps.ts';
 import { getMeta, StaleReadError } from '../inventory/persistence.ts';
 import { readState } from '../inventory/read.ts';
@@ -21,7 +22,7 @@ export async function syncNetworkIndex(
     const projection = await getProjection(deps.index, deviceId);
     if (projection && (projection.manifest === manifest || projection.g >= meta.gen)) return 'unchanged';
     if (!projection && manifest === '') return 'unchanged';
-    let state: Record<string, unknown>;
+    let state: Record<string, JsonObject>;
     try {
       state = manifest === '' ? {} : await readState(deps.inventory, meta, ['network']);
     } catch (err) {
@@ -33,7 +34,7 @@ export async function syncNetworkIndex(
       deviceId,
       g: meta.gen,
       manifest,
-      network: state.network as Parameters<typeof reindexNetwork>[1]['network'],
+      network: state.network,
       now,
     });
   }
