@@ -1,6 +1,7 @@
 /** A small client of the operator API (bearer token, JSON), for fleetpulse. */
 import type { BatchRowView, BatchView, Paged, SessionRowView, SessionView } from '#lambdas/api/sessions.ts';
 import type { InventoryChangesPage, InventoryView } from '#lambdas/inventory/read-model.ts';
+import type { PatchDeviceLabels } from '#protocol/api/labels.ts';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -55,30 +56,40 @@ export async function requestJson(
     throw new Error(`cannot reach the operator API at ${url.origin} (${why}) — ${hint}`);
   }
   const text = await response.text();
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    answer = text === '' ? undefined : JSON.parse(text);
   } catch {
-    body = text;
+    answer = text;
   }
   if (!response.ok) {
     const message =
-      typeof body === 'object' && body !== null && 'message' in body
-        ? String(body.message)
+      typeof answer === 'object' && answer !== null && 'message' in answer
+        ? String(answer.message)
         : text || response.statusText;
     throw new ApiError(response.status, `${response.status} ${message}`);
   }
-  return body;
+  return answer;
 }
 
 const getJson = (target: ApiTarget, path: string): Promise<unknown> => requestJson(target, path);
 
-export async function listDevices(target: ApiTarget, filter: { status?: string }): Promise<DeviceView[]> {
+export interface DeviceFilter {
+  readonly status?: string;
+  readonly group?: string;
+  readonly site?: string;
+  readonly tag?: string;
+}
+
+export async function listDevices(target: ApiTarget, filter: DeviceFilter): Promise<DeviceView[]> {
   const devices: DeviceView[] = [];
   let cursor: string | null | undefined;
   do {
     const query = new URLSearchParams({ limit: '200' });
-    if (filter.status) query.set('status', filter.status);
+    for (const key of ['status', 'group', 'site', 'tag'] as const) {
+      const value = filter[key];
+      if (value) query.set(key, value);
+    }
     if (cursor) query.set('cursor', cursor);
     const page = (await getJson(target, `devices?${query}`)) as {
       items?: DeviceView[];
@@ -92,6 +103,18 @@ export async function listDevices(target: ApiTarget, filter: { status?: string }
 
 export async function getDevice(target: ApiTarget, deviceId: string): Promise<DeviceView> {
   return (await getJson(target, `devices/${encodeURIComponent(deviceId)}`)) as DeviceView;
+}
+
+/** PATCH /devices/{id}: a merge-patch of the device's labels; the device as it now is. */
+export async function patchDeviceLabels(
+  target: ApiTarget,
+  deviceId: string,
+  patch: PatchDeviceLabels,
+): Promise<DeviceView> {
+  return (await requestJson(target, `devices/${encodeURIComponent(deviceId)}`, {
+    method: 'PATCH',
+    body: patch,
+  })) as DeviceView;
 }
 
 export async function getInventory(

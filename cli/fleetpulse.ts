@@ -7,12 +7,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from '#agent/version.ts';
 import { isDeviceId } from '#protocol/ids.ts';
 import { analyzerCommand } from './analyzer-command.ts';
-import { type DeviceView, getDevice, listDevices } from './api-client.ts';
+import { type DeviceFilter, type DeviceView, getDevice, listDevices } from './api-client.ts';
 import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
 import { addWakeCommand, commandsCommand } from './commands-command.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { ago, field, table, text } from './format.ts';
 import { addInventoryCommands } from './inventory-command.ts';
+import { addLabelCommands, labelsText } from './labels-command.ts';
 import { findLocalCloudDir } from './local-cloud.ts';
 import { policiesCommand } from './policies-command.ts';
 import { assertNewDeviceFolder, DEFAULT_DEVICE_POLICY, registerAws, registerLocal } from './register.ts';
@@ -38,6 +39,7 @@ const DEVICE_COLUMNS = [
   'SESSIONS',
   'RTT',
   'LAST SEEN',
+  'LABELS',
 ];
 
 function deviceRow(d: DeviceView): string[] {
@@ -52,6 +54,7 @@ function deviceRow(d: DeviceView): string[] {
     Array.isArray(d.sessions) ? String(d.sessions.length) : '-',
     typeof connectivity?.rttMs === 'number' ? `${connectivity.rttMs}ms` : '-',
     ago(d.lastSeenAt),
+    labelsText(d),
   ];
 }
 
@@ -141,12 +144,16 @@ export function buildProgram(): Command {
     devices
       .command('list')
       .description('list devices with their presence and last heartbeat')
-      .addOption(
-        new Option('--status <status>', 'only devices in this state').choices(['online', 'offline']),
-      ),
-  ).action(async (opts: ApiOptions & { status?: string }) => {
+      .addOption(new Option('--status <status>', 'only devices in this state').choices(['online', 'offline']))
+      .option('--group <group>', 'only devices of this group')
+      .option('--site <site>', 'only devices of this site')
+      .option('--tag <tag>', 'only devices with this tag'),
+  ).action(async (opts: ApiOptions & DeviceFilter) => {
     const items = await listDevices(await apiTarget(opts), {
       ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.group ? { group: opts.group } : {}),
+      ...(opts.site ? { site: opts.site } : {}),
+      ...(opts.tag ? { tag: opts.tag } : {}),
     });
     if (opts.json) return console.log(JSON.stringify(items, null, 2));
     console.log(items.length === 0 ? 'no devices' : table(DEVICE_COLUMNS, items.map(deviceRow)));
@@ -175,6 +182,7 @@ export function buildProgram(): Command {
 
   addInventoryCommands(devices, deviceIdArg);
   addWakeCommand(devices, deviceIdArg);
+  addLabelCommands(devices, deviceIdArg);
 
   program.addCommand(sessionsCommand(deviceIdArg));
   program.addCommand(commandsCommand(deviceIdArg));

@@ -17,6 +17,8 @@ import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { ingestReport } from './inventory/apply.ts';
 import { inventoryDeps } from './inventory/handler-deps.ts';
+import { runReportReactions } from './inventory/report-reaction.ts';
+import { reportReactions } from './inventory/report-reactions.ts';
 
 const SOURCE = 'reports';
 const processor = new BatchProcessor(EventType.SQS);
@@ -47,6 +49,16 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       writeUnits: result.writeUnits,
       readUnits: result.readUnits,
     });
+    await runReportReactions(
+      reportReactions,
+      {
+        deviceId,
+        outcome: result.outcome,
+        changedSections: result.changedSections,
+        receivedAt: event.receivedAt,
+      },
+      { logger, metrics },
+    );
   });
 }
 

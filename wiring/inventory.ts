@@ -3,8 +3,12 @@
  * they build, and the lag check the heartbeat runs for it (a lost report triggers a resync).
  */
 import type { Feature } from './feature.ts';
-import type { Contribution, SettingSpec } from './functions.ts';
+import { type Contribution, mergeAccess, type SettingSpec } from './functions.ts';
 import { topicRuleSource } from './ingest.ts';
+import { networkIndexReaction } from './targets.ts';
+
+/** One entry per reaction in lambdas/inventory/report-reactions.ts, by the same name (tested). */
+export const reportReactions: readonly Contribution[] = [networkIndexReaction];
 
 export const inventorySettings = {
   gapGrace: {
@@ -84,12 +88,15 @@ export const inventory = {
         // Reports of one device may be applied concurrently; the store is correct under that.
         maxConcurrency: 5,
       },
-      access: {
-        tables: { inventory: 'readWrite', devices: 'readWrite' },
-        buckets: { archive: 'readWrite' },
-        queues: { reports: 'consume', ingestDeadLetter: 'send' },
-        iotPublish: true,
-      },
+      access: mergeAccess(
+        {
+          tables: { inventory: 'readWrite', devices: 'readWrite' },
+          buckets: { archive: 'readWrite' },
+          queues: { reports: 'consume', ingestDeadLetter: 'send' },
+          iotPublish: true,
+        },
+        ...reportReactions.map((reaction) => reaction.access),
+      ),
       settings: allInventorySettings,
     },
   },

@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { DevicePageSchema, DeviceViewSchema } from '#protocol/api/device-views.ts';
+import { LabelValueSchema } from '#protocol/api/labels.ts';
 import type { RouteDocs } from '#protocol/api/route-doc.ts';
 import { DeviceIdSchema } from '#protocol/ids.ts';
 import type { functions } from '#wiring/fleet.ts';
@@ -16,6 +17,9 @@ export const ListDevicesQuerySchema = z
     status: z.enum(['online', 'offline']).optional(),
     platform: z.enum(['linux', 'windows', 'darwin', 'other']).optional(),
     agentVersion: z.string().min(1).max(64).optional(),
+    group: LabelValueSchema.optional(),
+    site: LabelValueSchema.optional(),
+    tag: LabelValueSchema.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(MAX_CURSOR_CHARS).optional(),
   })
@@ -38,6 +42,9 @@ export async function listDevicesRoute(
       ...(query.status ? { status: query.status } : {}),
       ...(query.platform ? { platform: query.platform } : {}),
       ...(query.agentVersion ? { agentVersion: query.agentVersion } : {}),
+      ...(query.group ? { group: query.group } : {}),
+      ...(query.site ? { site: query.site } : {}),
+      ...(query.tag ? { tag: query.tag } : {}),
     },
     limit: query.limit,
     ...(startAfter ? { startAfter } : {}),

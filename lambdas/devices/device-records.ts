@@ -38,6 +38,8 @@ export interface DeviceItem {
   heartbeatSentAt?: number;
   /** Operator labels (PATCH /devices/{id}). */
   labels?: DeviceLabels;
+  /** Bumped by every labels change: their compare-and-set token (lambdas/targets/labels.ts). */
+  labelsVersion?: number;
 }
 
 /** What the API returns: the stored facts plus the derived status. */
@@ -48,8 +50,10 @@ export interface DeviceView extends DeviceItem {
 
 export function toView(item: DeviceItem, now: number, graceMs: number): DeviceView {
   const seen = lastSeenAt(item);
+  // labelsVersion is the labels' compare-and-set token: bookkeeping, not a fact about the device.
+  const { labelsVersion: _token, ...facts } = item;
   return {
-    ...item,
+    ...facts,
     status: deviceStatus(item, now, graceMs),
     ...(seen === undefined ? {} : { lastSeenAt: seen }),
   };
@@ -153,6 +157,9 @@ export interface ListFilter {
   readonly status?: DeviceStatus;
   readonly platform?: string;
   readonly agentVersion?: string;
+  readonly group?: string;
+  readonly site?: string;
+  readonly tag?: string;
 }
 
 export interface ListPage {
@@ -200,6 +207,9 @@ function matches(view: DeviceView, filter: ListFilter): boolean {
   return (
     (filter.status === undefined || view.status === filter.status) &&
     (filter.platform === undefined || view.platform === filter.platform) &&
-    (filter.agentVersion === undefined || view.agentVersion === filter.agentVersion)
+    (filter.agentVersion === undefined || view.agentVersion === filter.agentVersion) &&
+    (filter.group === undefined || view.labels?.group === filter.group) &&
+    (filter.site === undefined || view.labels?.site === filter.site) &&
+    (filter.tag === undefined || (view.labels?.tags ?? []).includes(filter.tag))
   );
 }

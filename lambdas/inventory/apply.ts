@@ -97,6 +97,8 @@ export interface IngestResult {
   readonly outcome: ReportOutcome;
   /** Sequences applied by this call: the report itself and any waiting diffs it unblocked. */
   readonly appliedSeqs: readonly number[];
+  /** Sections whose content those reports changed (what post-apply reactions look at). */
+  readonly changedSections: readonly string[];
   /** DynamoDB write units this call consumed (shards, change, meta, deletes, pending). */
   readonly writeUnits: number;
   readonly readUnits: number;
@@ -124,17 +126,20 @@ export async function ingestReport(
   if (archived === 'conflict') throw conflictingReport(report);
   const meter = new CapacityMeter();
   const appliedSeqs: number[] = [];
+  const changed = new Set<string>();
   const outcome = await settleReport(
     deps,
     deviceId,
     { report, receivedAt: input.receivedAt, archiveKey: key },
     meter,
     appliedSeqs,
+    changed,
   );
-  await drainPending(deps, deviceId, meter, appliedSeqs);
+  await drainPending(deps, deviceId, meter, appliedSeqs, changed);
   return {
     outcome,
     appliedSeqs,
+    changedSections: [...changed],
     writeUnits: meter.writeUnits,
     readUnits: meter.readUnits,
     sectionReads: { ...meter.sectionReads },
@@ -156,6 +161,7 @@ export async function settleReport(
   incoming: IncomingReport,
   meter: CapacityMeter,
   appliedSeqs: number[] = [],
+  changedSections: Set<string> = new Set(),
 ): Promise<ReportOutcome> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const meta = await getMeta(deps, deviceId, meter);
@@ -176,6 +182,7 @@ export async function settleReport(
         }
         if (!(await flipMeta(deps, plan, meter))) continue;
         appliedSeqs.push(incoming.report.seq);
+        for (const name of Object.keys(plan.change.sections)) changedSections.add(name);
         return 'applied';
       }
       case 'duplicate':
@@ -513,6 +520,7 @@ export async function drainPending(
   deviceId: string,
   meter: CapacityMeter = new CapacityMeter(),
   appliedSeqs: number[] = [],
+  changedSections: Set<string> = new Set(),
 ): Promise<void> {
   for (let round = 0; round < 10_000; round++) {
     const pending = await queryPrefix<PendingItem>(deps, deviceId, PENDING_PREFIX, meter);
@@ -537,6 +545,7 @@ export async function drainPending(
             { report, receivedAt: item.receivedAt, archiveKey: item.archiveKey },
             meter,
             appliedSeqs,
+            changedSections,
           );
         } catch (err) {
           // A held diff that turns out to conflict is dropped; the device resyncs through the gap logic.

@@ -5,6 +5,7 @@
  */
 import type { RouteDocs } from '#protocol/api/route-doc.ts';
 import type { FunctionName, functions } from '#wiring/fleet.ts';
+import { deviceLabelsRouteDocs } from '../api/device-labels.ts';
 import { devicesRouteDocs } from '../api/devices.ts';
 import { inventoryRouteDocs } from '../api/inventory.ts';
 import { openapiRouteDocs } from '../api/openapi.ts';
@@ -27,4 +28,5 @@ export const apiRouteDocs = {
   sessionsApi: sessionsRouteDocs,
   openapiApi: openapiRouteDocs,
   policiesApi: policiesRouteDocs,
+  deviceLabelsApi: deviceLabelsRouteDocs,
 } satisfies { readonly [F in ApiFunctionName]: RouteDocs<RoutesOf<F>> };
