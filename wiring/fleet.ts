@@ -4,6 +4,7 @@
  * A new feature is a wiring/<feature>.ts file and one line here.
  */
 import { analyzer } from './analyzer.ts';
+import { commands } from './commands.ts';
 import { devices } from './devices.ts';
 import { devicesApi } from './devices-api.ts';
 import { compose } from './feature.ts';
@@ -27,6 +28,7 @@ export const fleet = compose([
   devicesApi,
   inventoryApi,
   sessionsApi,
+  commands,
 ]);
 
 export const { functions, tables, buckets, queues } = fleet;

@@ -3,13 +3,14 @@
  * heartbeat (lambdas/heartbeat/reactions.ts). Each reaction's access and settings come from its own
  * feature's wiring and are listed here, next to the reaction list they mirror.
  */
+import { pendingCommandsReaction } from './commands.ts';
 import type { Feature } from './feature.ts';
 import { type Contribution, mergeAccess } from './functions.ts';
 import { topicRule } from './ingest.ts';
 import { inventoryLagReaction } from './inventory.ts';
 
 /** One entry per reaction in lambdas/heartbeat/reactions.ts, by the same name (tested). */
-export const heartbeatReactions: readonly Contribution[] = [inventoryLagReaction];
+export const heartbeatReactions: readonly Contribution[] = [inventoryLagReaction, pendingCommandsReaction];
 const reactions = heartbeatReactions;
 
 export const heartbeat = {

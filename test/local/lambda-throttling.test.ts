@@ -47,6 +47,10 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     devicesApi: idle,
     inventoryApi: idle,
     sessionsApi: idle,
+    commandsApi: idle,
+    commandFanout: idle,
+    commandDispatcher: idle,
+    commandResults: idle,
   };
   return loadInProcessRuntime({
     repoRoot: '/nonexistent',
