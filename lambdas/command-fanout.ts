@@ -17,7 +17,7 @@ import { logger, metrics } from './commons/powertools.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 
-function deps(): FanoutDeps {
+export function fanoutDeps(): FanoutDeps {
   return {
     ...commandsDeps(),
     targets: {
@@ -30,7 +30,7 @@ function deps(): FanoutDeps {
   };
 }
 
-async function handleRecord(record: SQSRecord): Promise<void> {
+async function handleRecord(deps: () => FanoutDeps, record: SQSRecord): Promise<void> {
   await handleQueueRecord(
     'commandFanout',
     'commandFanoutDeadLetter',
@@ -53,6 +53,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   );
 }
 
-export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, handleRecord, processor, { context }),
-);
+/** The handler over `deps` (tests inject failures into the clients it gets). */
+export const fanoutHandler = (deps: () => FanoutDeps) =>
+  withPowertools(async (event: SQSEvent, context: Context) =>
+    processPartialResponse(event, (record: SQSRecord) => handleRecord(deps, record), processor, { context }),
+  );
+
+export const handler = fanoutHandler(fanoutDeps);

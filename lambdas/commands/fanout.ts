@@ -26,6 +26,8 @@ import { type CommandsDeps, getMeta, getOutcome, settle, transition } from './st
 
 /** Devices per page: bounded work per invocation (one BatchGet/scan page, 100 puts, 10 batches). */
 export const FANOUT_PAGE_SIZE = 100;
+/** Conditional puts in flight at once. */
+const PUT_CONCURRENCY = 25;
 
 export interface FanoutDeps extends CommandsDeps {
   readonly targets: TargetsDeps;
@@ -54,8 +56,12 @@ export async function expandNextPage(deps: FanoutDeps, commandId: string): Promi
     graceMs: deps.graceMs,
   });
   const queued: string[] = [];
-  for (const deviceId of expanded.deviceIds) {
-    if (await putOutcome(deps, meta, deviceId, page, now)) queued.push(deviceId);
+  for (let i = 0; i < expanded.deviceIds.length; i += PUT_CONCURRENCY) {
+    const chunk = expanded.deviceIds.slice(i, i + PUT_CONCURRENCY);
+    const owned = await Promise.all(chunk.map((deviceId) => putOutcome(deps, meta, deviceId, page, now)));
+    chunk.forEach((deviceId, j) => {
+      if (owned[j]) queued.push(deviceId);
+    });
   }
   // Rollout: the page's devices spread over the time the rate gives them.
   const spacingSec = rate === undefined ? 0 : 60 / rate;
