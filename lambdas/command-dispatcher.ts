@@ -17,9 +17,10 @@ import { logger, metrics } from './commons/powertools.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 
-function deps(): DispatchDeps {
+function deps(metaCache: DispatchDeps['metaCache']): DispatchDeps {
   return {
     ...commandsDeps(),
+    ...(metaCache === undefined ? {} : { metaCache }),
     tables: { devices: resourceNames.table('devices'), deviceIndex: resourceNames.table('deviceIndex') },
     publish: publishToDevice,
     graceMs: offlineGraceMs(),
@@ -27,21 +28,26 @@ function deps(): DispatchDeps {
   };
 }
 
-async function handleRecord(record: SQSRecord): Promise<void> {
+async function handleRecord(record: SQSRecord, metaCache: DispatchDeps['metaCache']): Promise<void> {
   await handleQueueRecord(
     'commandDispatcher',
     'commandDispatchDeadLetter',
     record,
     DispatchMessageSchema,
     async (message) => {
-      const outcome = await handleDispatchMessage(deps(), message);
+      const outcome = await handleDispatchMessage(deps(metaCache), message);
       metrics.addMetric(`CommandDispatch_${outcome}`, 'Count', 1);
       logger.debug('command dispatch', { ...message, outcome });
     },
   );
 }
 
-export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
+export const handler = withPowertools(async (event: SQSEvent, context: Context) => {
+  // One read of a command's meta per batch: a status change lands in the next batch.
+  const metaCache: DispatchDeps['metaCache'] = new Map();
   // Records are independent devices; in parallel, a batch of ten costs one round trip, not ten.
-  processPartialResponse(event, handleRecord, processor, { context, processInParallel: true }),
-);
+  return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, metaCache), processor, {
+    context,
+    processInParallel: true,
+  });
+});

@@ -18,6 +18,8 @@ import { commandType } from './types/index.ts';
 import type { CommandJob, CommandTypePlugin, Outcome, PrepareContext } from './types/plugin.ts';
 
 export interface DispatchDeps extends CommandsDeps {
+  /** Meta items read during one batch (its records are mostly of one command). @default - no cache */
+  readonly metaCache?: Map<string, Promise<MetaItem | undefined>>;
   readonly tables: PrepareContext['tables'];
   readonly publish: (topic: string, payload: string) => Promise<void>;
   readonly graceMs: number;
@@ -39,7 +41,7 @@ export async function handleDispatchMessage(
   deps: DispatchDeps,
   message: DispatchMessage,
 ): Promise<DispatchOutcome> {
-  const meta = await getMeta(deps, message.commandId);
+  const meta = await metaOf(deps, message.commandId);
   if (meta === undefined) throw new ProtocolError(`command ${message.commandId} does not exist`);
   const outcome = await getOutcome(deps, message.commandId, message.deviceId);
   if (outcome === undefined) {
@@ -49,6 +51,14 @@ export async function handleDispatchMessage(
   if (plugin === undefined) throw new ProtocolError(`command type ${meta.type} is not available`);
   if (message.kind === 'deadline') return deadline(deps, meta, outcome, plugin, message);
   return dispatch(deps, meta, outcome, plugin);
+}
+
+function metaOf(deps: DispatchDeps, commandId: string): Promise<MetaItem | undefined> {
+  const cached = deps.metaCache?.get(commandId);
+  if (cached !== undefined) return cached;
+  const read = getMeta(deps, commandId);
+  deps.metaCache?.set(commandId, read);
+  return read;
 }
 
 const jobOf = (meta: MetaItem, deviceId: string): CommandJob => ({
@@ -150,7 +160,6 @@ async function dispatch(
     reason: `sent to ${recipients.join(', ')}`,
     from: ['queued'],
   });
-  await deletePending(deps, outcome.deviceId, meta.commandId);
   if (plugin.awaitTargetOnline) {
     await putPending(deps, outcome.deviceId, {
       commandId: meta.commandId,
@@ -172,7 +181,13 @@ async function dispatch(
   return 'dispatched';
 }
 
-/** Records who the command goes to for this target; false when the outcome is no longer queued. */
+/** Shorter than the dispatch queue's visibility timeout (30 s). */
+const SEND_LEASE_MS = 20_000;
+
+/**
+ * Records who the command goes to for this target; false when the outcome is no longer queued or
+ * another run is sending it right now.
+ */
 async function recordRecipients(
   deps: DispatchDeps,
   outcome: OutcomeItem,
@@ -197,10 +212,18 @@ async function recordRecipients(
       new UpdateCommand({
         TableName: deps.table,
         Key: { pk: outcome.commandId, sk: outcomeSk(outcome.deviceId) },
-        UpdateExpression: 'SET sentTo = :to',
-        ConditionExpression: '#state = :queued',
+        // A lease, so that two deliveries of one message running at once publish once; a run that
+        // died after it is redelivered after the visibility timeout, past the lease, and publishes.
+        UpdateExpression: 'SET sentTo = :to, sendingUntil = :until',
+        ConditionExpression:
+          '#state = :queued AND (attribute_not_exists(sendingUntil) OR sendingUntil < :now)',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':to': [...recipients], ':queued': 'queued' },
+        ExpressionAttributeValues: {
+          ':to': [...recipients],
+          ':queued': 'queued',
+          ':now': deps.now(),
+          ':until': deps.now() + SEND_LEASE_MS,
+        },
       }),
     );
     return true;

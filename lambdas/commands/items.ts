@@ -78,6 +78,8 @@ export interface OutcomeItem {
   page: number;
   /** Devices the command was published to for this target (the target itself, or its bridges). */
   sentTo?: string[];
+  /** A pending item exists for it (it waited for the device): removed when it leaves `queued`. */
+  held?: boolean;
   purgeAt: number;
 }
 

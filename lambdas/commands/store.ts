@@ -72,8 +72,6 @@ export interface TransitionInput {
   readonly detail?: JsonObject;
   /** Only from these states. @default - any state of a lower rank */
   readonly from?: readonly DeviceCommandState[];
-  /** Devices the command was sent to (set with `dispatched`). */
-  readonly sentTo?: readonly string[];
 }
 
 /**
@@ -108,10 +106,6 @@ export async function transition(
     values[':detail'] = detail;
     sets.push('detail = :detail');
   }
-  if (input.sentTo !== undefined) {
-    values[':sentTo'] = [...input.sentTo];
-    sets.push('sentTo = :sentTo');
-  }
   let condition = 'attribute_exists(pk) AND #rank < :rank';
   if (input.from !== undefined) {
     const keys = input.from.map((state, i) => {
@@ -139,8 +133,8 @@ export async function transition(
     throw err;
   }
   const meta = await countTransition(deps, input.commandId, before.state, input.to);
+  if (before.held === true) await deletePending(deps, input.deviceId, input.commandId);
   if (TERMINAL_STATES.has(input.to)) {
-    await deletePending(deps, input.deviceId, input.commandId);
     if (meta !== undefined) await settle(deps, meta, input.at);
   }
   return before;
@@ -242,7 +236,10 @@ export async function setStatus(
   }
 }
 
-/** Remembers that `deviceId` has this command waiting; false when it was remembered already. */
+/**
+ * Remembers that `deviceId` has this command waiting (and marks the outcome `held`, so that leaving
+ * `queued` removes the pending item); false when it was remembered already.
+ */
 export async function putPending(
   deps: StoreDeps,
   deviceId: string,
@@ -261,11 +258,20 @@ export async function putPending(
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
-    return true;
   } catch (err) {
     if (isConditionalCheckFailed(err)) return false;
     throw err;
   }
+  await deps.ddb.send(
+    new UpdateCommand({
+      TableName: deps.table,
+      Key: { pk: item.commandId, sk: outcomeSk(deviceId) },
+      UpdateExpression: 'SET held = :true',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':true': true },
+    }),
+  );
+  return true;
 }
 
 export async function deletePending(deps: StoreDeps, deviceId: string, commandId: string): Promise<void> {
