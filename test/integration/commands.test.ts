@@ -161,15 +161,7 @@ describe('commands', () => {
       deviceId,
       ['succeeded', 'failed', 'timed-out'],
       20_000,
-    ).catch(async (err) => {
-      const { writeFileSync } = await import('node:fs');
-      const dev = (await callApi(t, 'GET', `/devices/${deviceId}`)).body;
-      writeFileSync(
-        '/tmp/wt9a-debug.json',
-        JSON.stringify({ d: (await commandDetail(t, commandId)).devices, dev, reconnectAt }),
-      );
-      throw err;
-    });
+    );
 
     expect(outcome.state).toBe('succeeded');
     const dispatched = outcome.history.find((h) => h.state !== 'queued');
