@@ -1,13 +1,6 @@
-/** The commands API (wiring/commands.ts): create, list, show, cancel, and a device's commands. */
+/** The commands API's writes (wiring/commands.ts): create and cancel; reads are commands-read-api.ts. */
 import type { functions } from '#wiring/fleet.ts';
-import {
-  type CommandsApiDeps,
-  cancelCommandRoute,
-  createCommandRoute,
-  deviceCommandsRoute,
-  getCommandRoute,
-  listCommandsRoute,
-} from './api/commands.ts';
+import { type CommandsApiDeps, cancelCommandRoute, createCommandRoute } from './api/commands.ts';
 import { apiHandler } from './commons/api-handler.ts';
 import { ddb } from './commons/aws/dynamodb.ts';
 import { sqs } from './commons/aws/sqs.ts';
@@ -26,8 +19,5 @@ const deps: CommandsApiDeps = {
 
 export const handler = apiHandler<Route>({
   'POST /commands': (event) => createCommandRoute(deps, event),
-  'GET /commands': (event) => listCommandsRoute(deps, event),
-  'GET /commands/{id}': (event) => getCommandRoute(deps, event),
   'POST /commands/{id}/cancel': (event) => cancelCommandRoute(deps, event),
-  'GET /devices/{id}/commands': (event) => deviceCommandsRoute(deps, event),
 });

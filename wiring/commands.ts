@@ -81,24 +81,24 @@ export const commands = {
   functions: {
     commandsApi: {
       entry: 'lambdas/commands-api.ts',
-      description: 'Operator API: create, list, show and cancel commands',
+      description: 'Operator API: create and cancel commands',
       memoryMb: 512,
       timeoutSec: 15,
-      trigger: {
-        kind: 'api',
-        routes: [
-          'POST /commands',
-          'GET /commands',
-          'GET /commands/{id}',
-          'POST /commands/{id}/cancel',
-          'GET /devices/{id}/commands',
-        ],
-      },
+      trigger: { kind: 'api', routes: ['POST /commands', 'POST /commands/{id}/cancel'] },
       // Devices are read to refuse unknown ids; the fan-out queue starts (and cancels) the work.
       access: {
         tables: { commands: 'readWrite', devices: 'read' },
         queues: { commandFanout: 'send' },
       },
+    },
+    /** Reads only, in a function of its own: its role never gains the write routes' rights. */
+    commandsReadApi: {
+      entry: 'lambdas/commands-read-api.ts',
+      description: "Operator API: list and show commands, a device's commands (read-only)",
+      memoryMb: 512,
+      timeoutSec: 15,
+      trigger: { kind: 'api', routes: ['GET /commands', 'GET /commands/{id}', 'GET /devices/{id}/commands'] },
+      access: { tables: { commands: 'read' } },
     },
     commandFanout: {
       entry: 'lambdas/command-fanout.ts',

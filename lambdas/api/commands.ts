@@ -29,12 +29,13 @@ import {
   listOutcomes,
   outcomeView,
 } from '../commands/read.ts';
-import { getMeta } from '../commands/store.ts';
+import { getMeta, type StoreDeps } from '../commands/store.ts';
 import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from '../commons/cursor.ts';
 import { BadRequestError, NotFoundError } from '../commons/errors.ts';
 import { json, parseInput } from '../commons/http.ts';
 
 export type CommandsRoute = (typeof functions.commandsApi.trigger.routes)[number];
+export type CommandsReadRoute = (typeof functions.commandsReadApi.trigger.routes)[number];
 export type CommandsApiDeps = CreateDeps;
 
 const Cursor = z.string().max(MAX_CURSOR_CHARS).optional();
@@ -88,7 +89,7 @@ export async function createCommandRoute(
 }
 
 export async function listCommandsRoute(
-  deps: CommandsApiDeps,
+  deps: StoreDeps,
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const query = parseInput(ListCommandsQuerySchema, event.queryStringParameters, 'query');
@@ -106,7 +107,7 @@ export async function listCommandsRoute(
 }
 
 export async function getCommandRoute(
-  deps: CommandsApiDeps,
+  deps: StoreDeps,
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const { id } = parseInput(CommandPathSchema, event.pathParameters, 'path');
@@ -141,7 +142,7 @@ export async function cancelCommandRoute(
 }
 
 export async function deviceCommandsRoute(
-  deps: CommandsApiDeps,
+  deps: StoreDeps,
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const { id } = parseInput(DevicePathSchema, event.pathParameters, 'path');
@@ -167,6 +168,21 @@ export const commandsRouteDocs: RouteDocs<CommandsRoute> = {
       409: { description: 'The clientToken was used with another request' },
     },
   },
+  'POST /commands/{id}/cancel': {
+    summary: 'Cancel a command',
+    description:
+      'Stops the fan-out and cancels every device not in a final state yet, with the reason given. Canceling a canceled command is a no-op.',
+    path: CommandPathSchema,
+    body: CancelBodySchema,
+    responses: {
+      202: { description: 'Canceling; devices turn canceled within seconds', schema: CommandViewSchema },
+      404: { description: 'No such command' },
+      409: { description: 'The command already completed' },
+    },
+  },
+};
+
+export const commandsReadRouteDocs: RouteDocs<CommandsReadRoute> = {
   'GET /commands': {
     summary: 'List commands, most recent first',
     query: ListCommandsQuerySchema,
@@ -179,18 +195,6 @@ export const commandsRouteDocs: RouteDocs<CommandsRoute> = {
     responses: {
       200: { description: 'The command', schema: CommandDetailSchema },
       404: { description: 'No such command' },
-    },
-  },
-  'POST /commands/{id}/cancel': {
-    summary: 'Cancel a command',
-    description:
-      'Stops the fan-out and cancels every device not in a final state yet, with the reason given. Canceling a canceled command is a no-op.',
-    path: CommandPathSchema,
-    body: CancelBodySchema,
-    responses: {
-      202: { description: 'Canceling; devices turn canceled within seconds', schema: CommandViewSchema },
-      404: { description: 'No such command' },
-      409: { description: 'The command already completed' },
     },
   },
   'GET /devices/{id}/commands': {

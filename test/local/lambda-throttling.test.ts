@@ -48,6 +48,7 @@ async function runtimeWith(heartbeat: LambdaHandler) {
     inventoryApi: idle,
     sessionsApi: idle,
     commandsApi: idle,
+    commandsReadApi: idle,
     commandFanout: idle,
     commandDispatcher: idle,
     commandResults: idle,
