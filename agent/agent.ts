@@ -18,6 +18,7 @@ import { type HostProbe, localHost } from './host.ts';
 import { createLogger, errorMessage } from './logger.ts';
 import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
 import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
+import { PingModule } from './ping.ts';
 import { PolicyModule } from './policy/module.ts';
 import { readTlsIdentity, type TlsIdentity } from './transport/index.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -67,7 +68,8 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     this.dataDir = config.dataDir;
     this.logger = options.logger ?? createLogger(config.logLevel, { deviceId: config.deviceId });
     this.policyModule = new PolicyModule({ onApplied: () => this.heartbeat.reschedule() });
-    this.modules = [this.policyModule, ...(options.modules ?? [])];
+    // Ping is built in too: every agent, real or simulated, answers the reachability round trip.
+    this.modules = [this.policyModule, new PingModule(), ...(options.modules ?? [])];
     this.host = options.host ?? localHost();
     this.router = new CommandRouter({
       logger: this.logger,

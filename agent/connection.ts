@@ -221,7 +221,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.lastError = err;
     });
     client.on('message', (topic, payload) => {
-      if (this.client === client && this.isConnected()) this.emit('message', topic, payload);
+      // Also while still subscribing: the persistent session's queued commands arrive right after
+      // CONNACK, before our SUBACK, and mqtt.js has acknowledged them already (dropped, they are lost).
+      const live = this.stateValue === 'connected' || this.stateValue === 'connecting';
+      if (this.client === client && live) this.emit('message', topic, payload);
     });
     client.once('connect', (connack) => {
       void this.subscribe(client).then(

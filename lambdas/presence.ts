@@ -12,6 +12,7 @@ import { handleDeviceInput, payloadBytes, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { recordPresence } from './devices/device-records.ts';
+import { presenceReactions, runPresenceReactions } from './devices/presence-reactions.ts';
 
 const devices = { ddb, tableName: resourceNames.table('devices') };
 
@@ -34,5 +35,8 @@ export const handler = withPowertools(async (event: unknown) => {
       'Count',
       1,
     );
+    if (recorded && lifecycle.eventType === 'connected') {
+      await runPresenceReactions(presenceReactions, lifecycle.clientId, logger);
+    }
   });
 });

@@ -70,6 +70,7 @@ export const topicTable = {
     pattern: 'dt/fleet/{deviceId}/command-result',
     schema: CommandResultSchema,
     encoding: 'json',
+    ingestRule: 'fleetpulse_command_result',
   },
   'policy-request': {
     direction: 'device-to-cloud',

@@ -4,6 +4,7 @@
  * A new feature is a wiring/<feature>.ts file and one line here.
  */
 import { analyzer } from './analyzer.ts';
+import { commands } from './commands.ts';
 import { devices } from './devices.ts';
 import { devicesApi } from './devices-api.ts';
 import { compose } from './feature.ts';
@@ -31,8 +32,8 @@ export const fleet = compose([
   inventoryApi,
   sessionsApi,
   openapiApi,
-
   policies,
+  commands,
 ]);
 
 export const { functions, tables, buckets, queues } = fleet;

@@ -3,6 +3,7 @@
  * heartbeat (lambdas/heartbeat/reactions.ts). Each reaction's access and settings come from its own
  * feature's wiring and are listed here, next to the reaction list they mirror.
  */
+import { pendingCommandsReaction } from './commands.ts';
 import type { Feature } from './feature.ts';
 import { type Contribution, mergeAccess } from './functions.ts';
 import { topicRule } from './ingest.ts';
@@ -10,7 +11,11 @@ import { inventoryLagReaction } from './inventory.ts';
 import { policyHeartbeatReaction } from './policies.ts';
 
 /** One entry per reaction in lambdas/heartbeat/reactions.ts, by the same name (tested). */
-export const heartbeatReactions: readonly Contribution[] = [inventoryLagReaction, policyHeartbeatReaction];
+export const heartbeatReactions: readonly Contribution[] = [
+  inventoryLagReaction,
+  policyHeartbeatReaction,
+  pendingCommandsReaction,
+];
 const reactions = heartbeatReactions;
 
 export const heartbeat = {

@@ -2,7 +2,8 @@
  * The inventory feature: collects every interval, publishes a full report on start and on resync,
  * and per-section merge-patch diffs afterwards (nothing when nothing changed).
  */
-import { encodeFramed } from '#protocol/encoding.ts';
+import { CommandResultSchema } from '#protocol/commands.ts';
+import { encodeFramed, encodeJson } from '#protocol/encoding.ts';
 import type { Heartbeat } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
@@ -52,14 +53,24 @@ export class InventoryModule implements AgentModule {
     this.context = context;
     this.stopped = false;
     this.seqStore = (this.options.openSequenceStore ?? FileSequenceStore.open)(context.dataDir);
-    context.onCommand('resync', (command) => {
+    context.onCommand('resync', async (command) => {
       context.logger.info('inventory resync requested', {
         reason: command.reason,
         storedSeq: command.storedSeq,
       });
       if (command.storedSeq !== null) this.seqStore?.advancePast(command.storedSeq);
       this.forceFull = true;
-      return this.runPass();
+      await this.runPass();
+      // The pass clears forceFull only once the full report is queued (in the outbox or sent).
+      if (this.forceFull)
+        throw new Error('the full inventory report could not be queued (see the agent log)');
+      const result = CommandResultSchema.parse({
+        commandId: command.commandId,
+        status: 'succeeded',
+        at: (this.options.now ?? Date.now)(),
+        detail: { reportSeq: this.seqStore?.current ?? null },
+      });
+      await context.publish(topics.commandResult(context.deviceId), encodeJson(result));
     });
     await this.runPass();
     this.schedule();

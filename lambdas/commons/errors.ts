@@ -33,6 +33,11 @@ export class BadRequestError extends Error {
   override name = 'BadRequestError';
 }
 
+/** The request contradicts the current state (a command already completed, a reused token). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
 /**
  * Whether a retry cannot help because the failure is a property of the input: such an event is
  * dead-lettered at once with the reason instead of being retried into the DLQ without one.

@@ -7,7 +7,13 @@ import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { formatZodIssues } from '#protocol/zod-issues.ts';
-import { BadRequestError, NotFoundError, PayloadTooLargeError, SchemaError } from './errors.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SchemaError,
+} from './errors.ts';
 import { logger } from './powertools.ts';
 
 /** Largest request body the operator API accepts; its requests are small (API Gateway's own cap is 10 MB). */
@@ -18,6 +24,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[new (...args: never[]) => Error, number]> 
   [BadRequestError, 400],
   [SchemaError, 400],
   [NotFoundError, 404],
+  [ConflictError, 409],
   [PayloadTooLargeError, 413],
 ];
 

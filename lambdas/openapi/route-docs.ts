@@ -5,6 +5,7 @@
  */
 import type { RouteDocs } from '#protocol/api/route-doc.ts';
 import type { FunctionName, functions } from '#wiring/fleet.ts';
+import { commandsReadRouteDocs, commandsRouteDocs } from '../api/commands.ts';
 import { deviceLabelsRouteDocs } from '../api/device-labels.ts';
 import { devicesRouteDocs } from '../api/devices.ts';
 import { inventoryRouteDocs } from '../api/inventory.ts';
@@ -29,4 +30,6 @@ export const apiRouteDocs = {
   openapiApi: openapiRouteDocs,
   policiesApi: policiesRouteDocs,
   deviceLabelsApi: deviceLabelsRouteDocs,
+  commandsApi: commandsRouteDocs,
+  commandsReadApi: commandsReadRouteDocs,
 } satisfies { readonly [F in ApiFunctionName]: RouteDocs<RoutesOf<F>> };

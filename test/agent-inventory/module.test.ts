@@ -49,9 +49,9 @@ describe('InventoryModule', () => {
     expect(module.heartbeatFields()).toEqual({ reportSeq: 2, reportEpoch: published[0]?.epoch });
   });
 
-  it('answers a resync command with a full report newer than the stored sequence', async () => {
+  it('answers a resync command with a full report newer than the stored sequence, then reports success', async () => {
     const { collectors } = mutableCollectors();
-    const { context, published, send } = fakeContext(dataDir);
+    const { context, published, results, send } = fakeContext(dataDir);
     const module = new InventoryModule({ collectors, intervalMs: 3_600_000 });
 
     await module.start(context);
@@ -62,6 +62,7 @@ describe('InventoryModule', () => {
       ['full', 1],
       ['full', 11],
     ]);
+    expect(results).toMatchObject([{ commandId: 'c1', status: 'succeeded', detail: { reportSeq: 11 } }]);
   });
 
   it('keeps epoch and sequence across a new module instance on the same data dir', async () => {

@@ -64,10 +64,12 @@ describe('Agent against a real MQTT broker over mutual TLS', () => {
   });
 
   it('answers a policy command with the version it now runs', async () => {
-    const result = broker.nextPublish(topics.commandResult(DEVICE));
+    // Results go through Basic Ingest, like every device message a rule takes.
+    const resultTopic = basicIngestTopic(topics.commandResult(DEVICE));
+    const result = broker.nextPublish(resultTopic);
     const succeeded = new Promise<unknown>((resolve) =>
       broker.aedes.on('publish', (packet, client) => {
-        if (client === null || packet.topic !== topics.commandResult(DEVICE)) return;
+        if (client === null || packet.topic !== resultTopic) return;
         const body = CommandResultSchema.parse(decodeJson(packet.payload as Buffer));
         if (body.status === 'succeeded') resolve(body);
       }),

@@ -81,7 +81,7 @@ describe('heartbeat fields contributed by modules, against a real broker', () =>
   it('reports the version the policy module applied in the next heartbeat', async () => {
     const applied = new Promise<void>((resolve) =>
       broker.aedes.on('publish', (packet, client) => {
-        if (client === null || packet.topic !== topics.commandResult(DEVICE)) return;
+        if (client === null || packet.topic !== basicIngestTopic(topics.commandResult(DEVICE))) return;
         if (CommandResultSchema.parse(decodeJson(packet.payload as Buffer)).status === 'succeeded') resolve();
       }),
     );

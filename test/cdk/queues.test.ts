@@ -54,6 +54,8 @@ describe('Queues', () => {
     expect(Object.keys(created.deadLetterQueues).sort()).toEqual([
       'analyzerDeadLetter',
       'analyzerTablesDeadLetter',
+      'commandDispatchDeadLetter',
+      'commandFanoutDeadLetter',
       'ingestDeadLetter',
       'reportsDeadLetter',
     ]);

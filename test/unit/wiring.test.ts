@@ -87,6 +87,8 @@ describe('the fleet wiring', () => {
       reports: 'reportsDeadLetter',
       analyzer: 'analyzerDeadLetter',
       'analyzer-tables': 'analyzerTablesDeadLetter',
+      'command-fanout': 'commandFanoutDeadLetter',
+      'command-dispatch': 'commandDispatchDeadLetter',
     });
   });
 
