@@ -4,7 +4,7 @@
  * queue name, or a function naming a resource nobody declares, fail at import with the culprit named.
  */
 import type { FunctionSpec } from './functions.ts';
-import type { BucketSpec, QueueSpec, TableSpec } from './resources.ts';
+import { type BucketSpec, type QueueSpec, resourceEnvVar, type TableSpec } from './resources.ts';
 
 export interface Feature {
   /** Shown in composition errors. */
@@ -84,6 +84,20 @@ function validate({ functions, tables, buckets, queues }: Sections): void {
       }
     }
   };
+  for (const [kind, declared] of [
+    ['table', tables],
+    ['bucket', buckets],
+    ['queue', queues],
+  ] as const) {
+    for (const [name, spec] of Object.entries(declared)) {
+      const expected = resourceEnvVar(kind, name);
+      if (spec.envVar !== expected) {
+        throw new Error(
+          `wiring: ${kind} ${name} must name its env var ${expected} (handlers derive it), not ${spec.envVar}`,
+        );
+      }
+    }
+  }
   const resourceEnvVars = new Set(
     [...Object.values(tables), ...Object.values(buckets), ...Object.values(queues)].map((s) => s.envVar),
   );

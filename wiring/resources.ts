@@ -53,3 +53,19 @@ export interface QueueSpec {
 
 /** Env var holding the IoT data-plane endpoint (https://xxx-ats.iot.<region>.amazonaws.com in AWS). */
 export const IOT_DATA_ENDPOINT_ENV = 'IOT_DATA_ENDPOINT';
+
+/**
+ * The environment variable that names a resource to its handlers, by convention from its wiring name:
+ * `deviceIndex` table → DEVICE_INDEX_TABLE, `archive` bucket → ARCHIVE_BUCKET, `reports` queue →
+ * REPORTS_QUEUE_URL, `reportsDeadLetter` queue → REPORTS_DLQ_URL. Handlers derive it (so a handler's
+ * bundle need not carry the whole fleet's wiring); the composition checks every spec's `envVar`
+ * against it.
+ */
+export function resourceEnvVar(kind: 'table' | 'bucket' | 'queue', name: string): string {
+  const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  if (kind === 'table') return `${snake(name)}_TABLE`;
+  if (kind === 'bucket') return `${snake(name)}_BUCKET`;
+  return name.endsWith('DeadLetter')
+    ? `${snake(name.slice(0, -'DeadLetter'.length))}_DLQ_URL`
+    : `${snake(name)}_QUEUE_URL`;
+}

@@ -1,4 +1,5 @@
-import { type BucketName, buckets, type QueueName, queues, type TableName, tables } from '#wiring/fleet.ts';
+import type { BucketName, QueueName, TableName } from '#wiring/fleet.ts';
+import { resourceEnvVar } from '#wiring/resources.ts';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -11,11 +12,15 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-/** Resource names are read lazily: a handler that does not touch a resource need not have it bound. */
+/**
+ * Resource names are read lazily: a handler that does not touch a resource need not have it bound.
+ * The variable is derived from the wiring name (wiring/resources.ts resourceEnvVar), not looked up in
+ * the composed wiring, so a handler's bundle does not carry every feature's declarations.
+ */
 export const resourceNames = {
-  table: (name: TableName): string => requireEnv(tables[name].envVar),
-  bucket: (name: BucketName): string => requireEnv(buckets[name].envVar),
-  queueUrl: (name: QueueName): string => requireEnv(queues[name].envVar),
+  table: (name: TableName): string => requireEnv(resourceEnvVar('table', name)),
+  bucket: (name: BucketName): string => requireEnv(resourceEnvVar('bucket', name)),
+  queueUrl: (name: QueueName): string => requireEnv(resourceEnvVar('queue', name)),
 };
 
 export function numberFromEnv(name: string, fallback: number): number {

@@ -17,8 +17,8 @@ const fn = (overrides: Partial<FunctionSpec> = {}): FunctionSpec => ({
   access: {},
   ...overrides,
 });
-const table = { partitionKey: 'id', envVar: 'T_TABLE', localName: 't' };
-const queue = { envVar: 'Q_URL', localName: 'q', visibilityTimeoutSec: 30, retentionDays: 4 };
+const table = { partitionKey: 'id', envVar: 'THINGS_TABLE', localName: 't' };
+const queue = (envVar: string) => ({ envVar, localName: 'q', visibilityTimeoutSec: 30, retentionDays: 4 });
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -67,12 +67,24 @@ describe('wiring composition', () => {
     expect(() => compose([a])).toThrow('wiring: function g gives setting S a second default');
   });
 
+  it('refuses a resource whose env var is not the one handlers derive from its name', () => {
+    const a: Feature = { name: 'a', queues: { workDeadLetter: queue('WORK_DEAD_LETTER_URL') } };
+
+    expect(() => compose([a])).toThrow(
+      'wiring: queue workDeadLetter must name its env var WORK_DLQ_URL (handlers derive it), not WORK_DEAD_LETTER_URL',
+    );
+  });
+
   it('refuses an operator name on a queue that is not a dead-letter queue', () => {
     const a: Feature = {
       name: 'a',
       queues: {
-        work: { ...queue, deadLetter: { queue: 'dlq', maxReceiveCount: 3 }, operatorName: 'work' },
-        dlq: queue,
+        work: {
+          ...queue('WORK_QUEUE_URL'),
+          deadLetter: { queue: 'dlq', maxReceiveCount: 3 },
+          operatorName: 'work',
+        },
+        dlq: queue('DLQ_QUEUE_URL'),
       },
     };
 
