@@ -167,6 +167,12 @@ async function dispatch(
       awaiting: 'online',
       expiresAt: meta.expiresAt,
     });
+    // It may have connected before the pending item existed (woken by a relay another target of
+    // the command sent): its reconnect reaction found nothing, so look now.
+    if (await targetOnline(deps, outcome.deviceId)) {
+      const decided = plugin.onTargetOnline?.(job);
+      if (decided !== undefined) await move(deps, outcome, decided, ['dispatched', 'acknowledged']);
+    }
   }
   await sendDeadline(
     deps,

@@ -120,15 +120,23 @@ export const wakeType: CommandTypePlugin<'wake'> = {
     };
   },
 
-  // The bridge sent the packets: that is acknowledged, not woken.
-  interpretResult: (result, from) => ({
-    state: result.status === 'failed' ? 'failed' : 'acknowledged',
-    reason:
-      result.status === 'failed'
-        ? `bridge ${from.recipient}: ${result.reason ?? 'failed'}`
-        : `magic packet sent by bridge ${from.recipient}`,
-    detail: { bridge: from.recipient, ...(result.detail ?? {}) },
-  }),
+  // The bridge took the relay (`acknowledged`): still only dispatched. The bridge sent the packets
+  // (`succeeded`): acknowledged, not woken. The first bridge to report is kept: its detail (what it
+  // sent, from where) goes to the target's outcome.
+  interpretResult: (result, from) => {
+    const detail = { bridge: from.recipient, ...(result.detail ?? {}) };
+    if (result.status === 'acknowledged')
+      return { state: 'dispatched', reason: `relay received by bridge ${from.recipient}` };
+    // A second bridge may still have sent, and the target connecting is the truth either way: a
+    // bridge's failure is recorded, and the outcome waits for the confirmation or its timeout.
+    if (result.status === 'failed')
+      return {
+        state: 'acknowledged',
+        reason: `bridge ${from.recipient} could not send: ${result.reason ?? 'no reason given'}`,
+        detail,
+      };
+    return { state: 'acknowledged', reason: `magic packet sent by bridge ${from.recipient}`, detail };
+  },
 
   onTargetOnline: () => ({ state: 'succeeded', reason: 'the target connected' }),
 };
