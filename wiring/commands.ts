@@ -132,7 +132,8 @@ export const commands = {
         maxConcurrency: 4,
       },
       access: {
-        tables: { commands: 'readWrite', devices: 'read', deviceIndex: 'read' },
+        // Targets read access: a wake looks up its target's network and the bridges (lambdas/targets/).
+        tables: { commands: 'readWrite', ...targetsReadAccess.tables },
         // Consume comes with the trigger; send schedules deadlines as delayed messages.
         queues: { commandDispatch: 'send', commandDispatchDeadLetter: 'send', commandFanout: 'send' },
         iotPublish: true,

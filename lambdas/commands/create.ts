@@ -37,6 +37,7 @@ export async function createCommand(
       `command type '${input.type}' is not available yet; available: ${availableCommandTypes().join(', ')}`,
     );
   }
+  if (input.type === 'wake' && input.params.mac !== undefined) refuseSharedMac(input.target);
   if (input.target.deviceIds !== undefined) await refuseUnknownDevices(deps, input.target.deviceIds);
   const now = deps.now();
   let commandId = newCommandId(now);
@@ -137,6 +138,16 @@ async function claimToken(
 }
 
 /** An operator naming devices wants to know which ones do not exist, rather than a silent skip. */
+/** One MAC cannot be every device's: `params.mac` is for a selector of exactly one device id. */
+function refuseSharedMac(target: CreateCommand['target']): void {
+  const single = Object.keys(target).length === 1 && new Set(target.deviceIds ?? []).size === 1;
+  if (!single) {
+    throw new BadRequestError(
+      'params.mac is only for a wake of a single device: target must be {deviceIds: [one id]}',
+    );
+  }
+}
+
 async function refuseUnknownDevices(deps: CreateDeps, deviceIds: readonly string[]): Promise<void> {
   const unique = [...new Set(deviceIds)];
   const found = new Set<string>();

@@ -20,7 +20,7 @@ import type { CommandJob, CommandTypePlugin, Outcome, PrepareContext } from './t
 export interface DispatchDeps extends CommandsDeps {
   /** Meta items read during one batch (its records are mostly of one command). @default - no cache */
   readonly metaCache?: Map<string, Promise<MetaItem | undefined>>;
-  readonly tables: PrepareContext['tables'];
+  readonly tables: Omit<PrepareContext['tables'], 'commands'>;
   readonly publish: (topic: string, payload: string) => Promise<void>;
   readonly graceMs: number;
   readonly now: () => number;
@@ -139,7 +139,7 @@ async function dispatch(
   }
   const job = jobOf(meta, outcome.deviceId);
   const prepared = await plugin.prepare(
-    { ddb: deps.ddb, tables: deps.tables, now, graceMs: deps.graceMs },
+    { ddb: deps.ddb, tables: { ...deps.tables, commands: deps.table }, now, graceMs: deps.graceMs },
     job,
   );
   if ('outcome' in prepared) {
@@ -150,6 +150,7 @@ async function dispatch(
   // Recipients are recorded before anything is sent: a result may come back before `dispatched` lands.
   if (!(await recordRecipients(deps, outcome, recipients))) return 'nothing-to-do';
   for (const { deviceId, command } of prepared.publish) {
+    if (command === undefined) continue;
     await deps.publish(topics.command(deviceId), JSON.stringify(CommandSchema.parse(command)));
   }
   await transition(deps, {
@@ -166,6 +167,12 @@ async function dispatch(
       awaiting: 'online',
       expiresAt: meta.expiresAt,
     });
+    // It may have connected before the pending item existed (woken by a relay another target of
+    // the command sent): its reconnect reaction found nothing, so look now.
+    if (await targetOnline(deps, outcome.deviceId)) {
+      const decided = plugin.onTargetOnline?.(job);
+      if (decided !== undefined) await move(deps, outcome, decided, ['dispatched', 'acknowledged']);
+    }
   }
   await sendDeadline(
     deps,
@@ -258,7 +265,8 @@ async function deadline(
   }
   const params = meta.params as CommandJob['params'];
   const reason = plugin.timeoutReason?.(params) ?? `no result within ${plugin.timeoutSec(params)} s`;
-  const moved = await move(deps, outcome, { state: 'timed-out', reason }, ['dispatched', 'acknowledged']);
+  const state = plugin.timeoutState ?? 'timed-out';
+  const moved = await move(deps, outcome, { state, reason }, ['dispatched', 'acknowledged']);
   return moved ? 'timed-out' : 'nothing-to-do';
 }
 

@@ -133,7 +133,10 @@ export async function transition(
     throw err;
   }
   const meta = await countTransition(deps, input.commandId, before.state, input.to);
-  if (before.held === true) await deletePending(deps, input.deviceId, input.commandId);
+  // A pending item waits for a dispatch (leaving `queued` ends it) or, for a type that awaits its
+  // target (a wake), for the target to connect: a bridge's result must not end that wait.
+  if (before.held === true && (before.state === 'queued' || TERMINAL_STATES.has(input.to)))
+    await deletePending(deps, input.deviceId, input.commandId);
   if (TERMINAL_STATES.has(input.to)) {
     if (meta !== undefined) await settle(deps, meta, input.at);
   }

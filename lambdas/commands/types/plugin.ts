@@ -47,7 +47,12 @@ export interface CommandJob<T extends OperatorCommandType = OperatorCommandType>
 export interface PrepareContext {
   readonly ddb: DynamoDBDocumentClient;
   /** Table names a type may read (the dispatcher's wiring grants read on these). */
-  readonly tables: { readonly devices: string; readonly deviceIndex: string };
+  readonly tables: {
+    readonly devices: string;
+    readonly deviceIndex: string;
+    /** The commands table, to read the command's other targets (a wake groups them per subnet). */
+    readonly commands: string;
+  };
   readonly now: number;
   /** Offline grace: a device heard from within it counts as online. */
   readonly graceMs: number;
@@ -60,12 +65,20 @@ export interface Outcome {
 }
 
 export type Prepared =
-  | { readonly publish: ReadonlyArray<{ readonly deviceId: string; readonly command: Command }> }
+  | {
+      /**
+       * Without `command`, the recipient is recorded for this target but nothing is published: the
+       * target joins a command already sent to it (a wake relay naming several targets).
+       */
+      readonly publish: ReadonlyArray<{ readonly deviceId: string; readonly command?: Command }>;
+    }
   | { readonly outcome: Outcome };
 
 export interface CommandTypePlugin<T extends OperatorCommandType = OperatorCommandType> {
   readonly type: T;
   timeoutSec(params: ParamsOf<T>): number;
+  /** The state a timed-out outcome ends in (a wake that is not confirmed has `failed`). @default 'timed-out' */
+  readonly timeoutState?: 'timed-out' | 'failed';
   /** @default `no result within <timeoutSec> s` */
   timeoutReason?(params: ParamsOf<T>): string;
   /** Whether dispatch waits for the target to be online. @default true */
