@@ -132,7 +132,8 @@ export const commands = {
         maxConcurrency: 4,
       },
       access: {
-        tables: { commands: 'readWrite', devices: 'read', deviceIndex: 'read' },
+        // policies: the policy-refresh type reads the target's effective policy.
+        tables: { commands: 'readWrite', devices: 'read', deviceIndex: 'read', policies: 'read' },
         // Consume comes with the trigger; send schedules deadlines as delayed messages.
         queues: { commandDispatch: 'send', commandDispatchDeadLetter: 'send', commandFanout: 'send' },
         iotPublish: true,
