@@ -90,7 +90,11 @@ describe('policy module', () => {
     const results = published.filter((p) => p.topic === topics.commandResult(DEVICE)).map((p) => p.body);
     expect(results).toEqual([
       expect.objectContaining({ commandId: 'p-6', status: 'succeeded' }),
-      expect.objectContaining({ commandId: 'cmd-refresh', status: 'succeeded', detail: { policyVersion: 6 } }),
+      expect.objectContaining({
+        commandId: 'cmd-refresh',
+        status: 'succeeded',
+        detail: { policyVersion: 6 },
+      }),
     ]);
     published.length = 0;
     // The one asking for a later version is answered by that version, and only once.
