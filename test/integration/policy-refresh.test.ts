@@ -96,6 +96,17 @@ describe('policy-refresh', () => {
       expect(agentOf(outcome.deviceId).policy()).toMatchObject({ version, inventoryIntervalSec: 7200 });
     }
     expect(agentOf(outsider).policy().version).toBeLessThan(version);
+    // The agent heartbeats as soon as it applies a policy, so the cloud's counts follow at once
+    // (the next scheduled heartbeat is an hour away).
+    await waitFor(
+      async () => {
+        const shown = await callApi(t, 'GET', '/policies/refresh-lab');
+        const latest = shown.body.versions?.find((v: { version: number }) => v.version === version);
+        return latest?.devicesRunning === 2 ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: 'GET /policies/refresh-lab: 2 devices running it' },
+    );
+    expect((await callApi(t, 'GET', `/devices/${a}`)).body.policyVersion).toBe(version);
 
     // Again, with every member current: each answers at once with the version it runs.
     const again = await callApi(t, 'POST', '/commands', {
