@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueDeviceCert } from '#local/dev-ca.ts';
 import { CommandIdSchema, CommandViewSchema, DeviceOutcomeSchema } from '#protocol/api/commands.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
+import { deviceOutcomes } from '../../cli/commands-client.ts';
 import { callApi } from '../support/commands-api.ts';
 import { fleetpulse, STACK_FRAME } from '../support/fleetpulse-cli.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
@@ -109,6 +110,10 @@ describe('fleetpulse commands against the real API', () => {
     expect(CommandViewSchema.parse(detail.command).commandId).toBe(view.commandId);
     const outcomes = DeviceOutcomeSchema.array().parse(detail.devices);
     expect(outcomes.map((o) => [o.deviceId, o.state])).toEqual([a, b].sort().map((id) => [id, 'succeeded']));
+    // The client follows the API's cursors over a command's outcomes (one per request here).
+    const target = { apiUrl: t.endpoints.apiUrl, token: t.endpoints.apiToken };
+    const paged = await deviceOutcomes(target, view.commandId, { pageSize: 1 });
+    expect(paged.map((o) => o.deviceId)).toEqual([a, b].sort());
     const people = await fleetpulse(['commands', 'show', view.commandId, '--devices', ...api]);
     expect(people.code, people.stderr).toBe(0);
     expect(people.stdout).toContain(a);
