@@ -132,8 +132,9 @@ export const commands = {
         maxConcurrency: 4,
       },
       access: {
-        // policies: the policy-refresh type reads the target's effective policy.
-        tables: { commands: 'readWrite', devices: 'read', deviceIndex: 'read', policies: 'read' },
+        // policies: the policy-refresh type reads the target's effective policy, and re-stamps it
+        // for a device that runs a higher number (see lambdas/commands/types/policy-refresh.ts).
+        tables: { commands: 'readWrite', devices: 'read', deviceIndex: 'read', policies: 'readWrite' },
         // Consume comes with the trigger; send schedules deadlines as delayed messages.
         queues: { commandDispatch: 'send', commandDispatchDeadLetter: 'send', commandFanout: 'send' },
         iotPublish: true,

@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe('fleetpulse commands against the real API', () => {
   it('create --wait exits 0 with a succeeded summary; list, show --devices and --json parse', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const created = await fleetpulse([
       'commands',

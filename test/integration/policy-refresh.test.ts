@@ -117,8 +117,49 @@ describe('policy-refresh', () => {
     expect(repeat.devices[0]).toMatchObject({ state: 'succeeded', detail: { policyVersion: version } });
   });
 
+  it('a device moved to a group whose policy has a lower number: re-stamped, so it takes it', async () => {
+    const mover = fleet.deviceIds[2] as string;
+    const refresh = async () => {
+      const created = await callApi(t, 'POST', '/commands', {
+        type: 'policy-refresh',
+        target: { deviceIds: [mover] },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      return (await completed(created.body.commandId)).devices[0];
+    };
+    expect((await callApi(t, 'PATCH', `/devices/${mover}`, { group: 'refresh-high' })).status).toBe(200);
+    const high = await callApi(t, 'PUT', '/policies/refresh-high', {
+      heartbeatIntervalSec: 3600,
+      inventoryIntervalSec: 600,
+    });
+    expect(
+      (await callApi(t, 'POST', '/policies/refresh-high/assign', { groups: ['refresh-high'] })).status,
+    ).toBe(200);
+    expect(await refresh()).toMatchObject({
+      state: 'succeeded',
+      detail: { policyVersion: high.body.version },
+    });
+    await waitFor(
+      async () =>
+        (await callApi(t, 'GET', `/devices/${mover}`)).body.policyVersion === high.body.version
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, intervalMs: 100, what: `${mover} heard running v${high.body.version}` },
+    );
+
+    // refresh-lab's latest number is below the one the device runs: it would ignore that version.
+    expect((await callApi(t, 'PATCH', `/devices/${mover}`, { group: 'refresh-lab' })).status).toBe(200);
+    const outcome = await refresh();
+
+    expect(outcome?.state).toBe('succeeded');
+    const restamped = (outcome?.detail as { policyVersion: number }).policyVersion;
+    expect(restamped).toBeGreaterThan(high.body.version);
+    expect(agentOf(mover).policy()).toMatchObject({ version: restamped, inventoryIntervalSec: 7200 });
+  });
+
   it('a device with no policy assigned: succeeded at once, saying it keeps what it runs', async () => {
     const outsider = fleet.deviceIds[2] as string;
+    expect((await callApi(t, 'PATCH', `/devices/${outsider}`, { group: null })).status).toBe(200);
     const created = await callApi(t, 'POST', '/commands', {
       type: 'policy-refresh',
       target: { deviceIds: [outsider] },
