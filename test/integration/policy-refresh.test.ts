@@ -152,7 +152,7 @@ describe('policy-refresh', () => {
     const outcome = await refresh();
 
     expect(outcome?.state).toBe('succeeded');
-    const restamped = (outcome?.detail as { policyVersion: number }).policyVersion;
+    const restamped = (outcome?.detail as { policyVersion?: number } | undefined)?.policyVersion ?? 0;
     expect(restamped).toBeGreaterThan(high.body.version);
     expect(agentOf(mover).policy()).toMatchObject({ version: restamped, inventoryIntervalSec: 7200 });
   });
