@@ -67,7 +67,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     this.deviceId = config.deviceId;
     this.dataDir = config.dataDir;
     this.logger = options.logger ?? createLogger(config.logLevel, { deviceId: config.deviceId });
-    this.policyModule = new PolicyModule({ onApplied: () => this.heartbeat.reschedule() });
+    this.policyModule = new PolicyModule({ onApplied: () => this.heartbeat.beatNow() });
     // Ping is built in too: every agent, real or simulated, answers the reachability round trip.
     this.modules = [this.policyModule, new PingModule(), ...(options.modules ?? [])];
     this.host = options.host ?? localHost();

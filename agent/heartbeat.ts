@@ -110,6 +110,16 @@ export class HeartbeatLoop {
     this.schedule();
   }
 
+  /**
+   * Sends one heartbeat now and re-arms with the current interval: after a policy is applied, so the
+   * cloud sees the version the device runs at once rather than one (new) interval later.
+   */
+  beatNow(): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    void this.tick();
+  }
+
   private schedule(): void {
     clearTimeout(this.timer);
     if (!this.running) return;

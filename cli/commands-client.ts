@@ -97,14 +97,22 @@ export async function getCommand(
 export async function deviceOutcomes(
   target: ApiTarget,
   commandId: string,
-  options: { readonly keep?: (o: DeviceOutcome) => boolean; readonly enough?: number } = {},
+  options: {
+    readonly keep?: (o: DeviceOutcome) => boolean;
+    readonly enough?: number;
+    /** Outcomes per request. @default the API's (100) */
+    readonly pageSize?: number;
+  } = {},
 ): Promise<DeviceOutcome[]> {
   const keep = options.keep ?? (() => true);
   const enough = options.enough ?? Number.POSITIVE_INFINITY;
   const out: DeviceOutcome[] = [];
   let cursor: string | null = null;
   do {
-    const detail = await getCommand(target, commandId, cursor ? { cursor } : {});
+    const detail = await getCommand(target, commandId, {
+      ...(cursor ? { cursor } : {}),
+      ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+    });
     out.push(...detail.devices.items.filter(keep));
     cursor = detail.devices.nextCursor;
   } while (cursor && out.length < enough);

@@ -133,7 +133,9 @@ export const commands = {
       },
       access: {
         // Targets read access: a wake looks up its target's network and the bridges (lambdas/targets/).
-        tables: { commands: 'readWrite', ...targetsReadAccess.tables },
+        // policies: the policy-refresh type reads the target's effective policy, and re-stamps it
+        // for a device that runs a higher number (see lambdas/commands/types/policy-refresh.ts).
+        tables: { commands: 'readWrite', ...targetsReadAccess.tables, policies: 'readWrite' },
         // Consume comes with the trigger; send schedules deadlines as delayed messages.
         queues: { commandDispatch: 'send', commandDispatchDeadLetter: 'send', commandFanout: 'send' },
         iotPublish: true,

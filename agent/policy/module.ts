@@ -13,6 +13,8 @@ import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
 import { PolicyStore } from './store.ts';
 
+const MAX_AWAITING = 16;
+
 export interface PolicyModuleOptions {
   /** Called after a new policy is applied (the agent re-arms its heartbeat timer). */
   readonly onApplied?: (policy: PolicyDocument) => void;
@@ -22,6 +24,12 @@ export class PolicyModule implements AgentModule {
   readonly name = 'policy';
   private context: AgentContext | undefined;
   private store: PolicyStore | undefined;
+  /**
+   * `policy-changed` commands answered by a request, waiting for the policy: each is answered
+   * `succeeded` once a policy of at least its version is running (a `policy-refresh` command's
+   * outcome is that answer). Bounded: an unanswered one times out in the cloud.
+   */
+  private awaiting: Array<{ commandId: string; version: number }> = [];
 
   constructor(private readonly options: PolicyModuleOptions = {}) {}
 
@@ -69,6 +77,10 @@ export class PolicyModule implements AgentModule {
       });
       return;
     }
+    this.awaiting = [
+      ...this.awaiting.filter((a) => a.commandId !== command.commandId),
+      { commandId: command.commandId, version: command.version },
+    ].slice(-MAX_AWAITING);
     const request = PolicyRequestSchema.parse({ currentVersion: current });
     await context.publish(topics.policyRequest(context.deviceId), encodeJson(request));
   }
@@ -92,5 +104,20 @@ export class PolicyModule implements AgentModule {
           : {}),
       },
     });
+    await this.answerAwaiting(context, running.version);
+  }
+
+  private async answerAwaiting(context: AgentContext, running: number): Promise<void> {
+    const answered = this.awaiting.filter((a) => a.version <= running);
+    if (answered.length === 0) return;
+    this.awaiting = this.awaiting.filter((a) => a.version > running);
+    for (const { commandId } of answered) {
+      await this.publishResult(context, {
+        commandId,
+        status: 'succeeded',
+        at: Date.now(),
+        detail: { policyVersion: running },
+      });
+    }
   }
 }

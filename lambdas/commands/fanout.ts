@@ -63,11 +63,9 @@ export async function expandNextPage(deps: FanoutDeps, commandId: string): Promi
       if (owned[j]) queued.push(deviceId);
     });
   }
-  // Rollout: the page's devices spread over the time the rate gives them.
-  const spacingSec = rate === undefined ? 0 : 60 / rate;
   const entries = queued.map((deviceId, i) => ({
     body: { kind: 'dispatch', commandId, deviceId } satisfies DispatchMessage,
-    delaySec: i * spacingSec,
+    delaySec: rolloutDelaySec(i, rate),
   }));
   await sendDispatchBatch(deps, entries);
   const more = expanded.cursor !== undefined;
@@ -75,12 +73,25 @@ export async function expandNextPage(deps: FanoutDeps, commandId: string): Promi
   if (advanced === undefined)
     return { status: 'stopped', reason: `page ${page} was recorded by another run` };
   if (more) {
-    await sendOne(deps, 'commandFanout', { kind: 'expand', commandId }, queued.length * spacingSec);
+    await sendOne(deps, 'commandFanout', { kind: 'expand', commandId }, rolloutPageSec(queued.length, rate));
   } else {
     await settle(deps, advanced, now);
   }
   return { status: 'expanded', page, queued: queued.length, more };
 }
+
+/**
+ * Rollout pacing. The `i`-th device of a page is dispatched `rolloutDelaySec(i, rate)` after the
+ * page, whole seconds (SQS `DelaySeconds`), rounded down so no 60-second window holds more than
+ * `rate` devices; the next page starts `rolloutPageSec(queued, rate)` later, where this page's
+ * spacing would have put its next device. A page holds at most `rate` devices, so both stay within
+ * 60 s (SQS allows 900). Integer arithmetic: `i * 60 / rate` in floating steps drifts a second.
+ */
+export const rolloutDelaySec = (i: number, rate: number | undefined): number =>
+  rate === undefined ? 0 : Math.floor((i * 60) / rate);
+
+export const rolloutPageSec = (queued: number, rate: number | undefined): number =>
+  rate === undefined ? 0 : Math.ceil((queued * 60) / rate);
 
 /**
  * True when this page owns the device's outcome: put now, or put by an earlier run of this same page

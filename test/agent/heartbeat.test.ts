@@ -203,6 +203,28 @@ describe('heartbeat loop', () => {
     loop.stop();
   });
 
+  it('beats now on demand, then every (new) interval from there', async () => {
+    let interval = 60;
+    const send = vi.fn(async () => undefined);
+    const loop = new HeartbeatLoop({ intervalSec: () => interval, send, logger: silentLogger });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(send).toHaveBeenCalledTimes(1);
+
+    interval = 300;
+    loop.beatNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(send).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(299_000);
+    expect(send).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(send).toHaveBeenCalledTimes(3);
+    loop.stop();
+    loop.beatNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(send).toHaveBeenCalledTimes(3);
+  });
+
   it('keeps going after a failed send, and stops when told', async () => {
     const send = vi.fn(async () => {
       throw new Error('not connected');

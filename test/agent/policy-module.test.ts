@@ -77,6 +77,36 @@ describe('policy module', () => {
     expect(published).toEqual([{ topic: topics.policyRequest(DEVICE), body: { currentVersion: 0 } }]);
   });
 
+  it('answers a change it asked for once the policy it got runs, with the version (policy-refresh)', async () => {
+    const module = new PolicyModule();
+    const { context, published, send } = fakeContext(dir);
+    await module.start(context);
+    await send({ type: 'policy-changed', commandId: 'cmd-refresh', issuedAt: NOW, version: 4 });
+    await send({ type: 'policy-changed', commandId: 'cmd-later', issuedAt: NOW, version: 9 });
+    published.length = 0;
+
+    await send(policyCommand(6));
+
+    const results = published.filter((p) => p.topic === topics.commandResult(DEVICE)).map((p) => p.body);
+    expect(results).toEqual([
+      expect.objectContaining({ commandId: 'p-6', status: 'succeeded' }),
+      expect.objectContaining({
+        commandId: 'cmd-refresh',
+        status: 'succeeded',
+        detail: { policyVersion: 6 },
+      }),
+    ]);
+    published.length = 0;
+    // The one asking for a later version is answered by that version, and only once.
+    await send(policyCommand(9));
+    await send(policyCommand(10));
+    expect(published.map((p) => p.body)).toEqual([
+      expect.objectContaining({ commandId: 'p-9' }),
+      expect.objectContaining({ commandId: 'cmd-later', detail: { policyVersion: 9 } }),
+      expect.objectContaining({ commandId: 'p-10' }),
+    ]);
+  });
+
   it('answers a change it already runs with the running version, without asking', async () => {
     const module = new PolicyModule();
     const { context, published, send } = fakeContext(dir);
