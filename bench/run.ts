@@ -61,6 +61,11 @@ async function main(): Promise<void> {
     `${JSON.stringify({ generatedBy: 'npm run bench', wire, store, throughput, efficiency }, null, 2)}\n`,
   );
   console.log(`\nfigures written to ${join('bench', 'results', 'inventory.json')}`);
+  // Its own process and cloud, as analyzer-cost: command latency API → device for 50 online devices.
+  console.log('');
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'command-latency.ts')], {
+    stdio: 'inherit',
+  });
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

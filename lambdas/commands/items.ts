@@ -73,7 +73,10 @@ export interface OutcomeItem {
   updatedAt: number;
   reason?: string;
   history: Transition[];
+  /** Written before detailJson existed; read still. */
   detail?: JsonObject;
+  /** The device's detail as JSON text (bounded, see store.ts boundedDetail). */
+  detailJson?: string;
   /** The fan-out page that queued it (a redone page recognises its own items by it). */
   page: number;
   /** Devices the command was published to for this target (the target itself, or its bridges). */

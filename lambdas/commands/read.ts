@@ -7,6 +7,7 @@ import type {
   DeviceOutcome,
   OperatorCommandType,
 } from '#protocol/api/commands.ts';
+import type { JsonObject } from '#protocol/inventory.ts';
 import { COMMANDS_BY_CREATED, COMMANDS_BY_DEVICE } from '#wiring/commands.ts';
 import {
   LIST_KEY,
@@ -40,14 +41,20 @@ export function commandView(meta: MetaItem, totals = meta.totals): CommandView {
 }
 
 export function outcomeView(item: OutcomeItem): DeviceOutcome {
+  const detail = detailOf(item);
   return {
     deviceId: item.deviceId,
     state: item.state,
     updatedAt: item.updatedAt,
     ...(item.reason === undefined ? {} : { reason: item.reason }),
     history: item.history,
-    ...(item.detail === undefined ? {} : { detail: item.detail }),
+    ...(detail === undefined ? {} : { detail }),
   };
+}
+
+function detailOf(item: OutcomeItem): JsonObject | undefined {
+  // JSON.parse keeps a `__proto__` key as an own property: data, as the device sent it.
+  return item.detailJson === undefined ? item.detail : (JSON.parse(item.detailJson) as JsonObject);
 }
 
 /** Exact totals from the outcomes themselves (the counters on the meta item can lag a crash). */

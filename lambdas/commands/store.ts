@@ -103,8 +103,10 @@ export async function transition(
   }
   const detail = boundedDetail(input.detail);
   if (detail !== undefined) {
-    values[':detail'] = detail;
-    sets.push('detail = :detail');
+    // As JSON text: the device's keys are data, and the marshaller refuses a `constructor` key and
+    // loses a `__proto__` one.
+    values[':detail'] = JSON.stringify(detail);
+    sets.push('detailJson = :detail');
   }
   let condition = 'attribute_exists(pk) AND #rank < :rank';
   if (input.from !== undefined) {

@@ -2,6 +2,8 @@
 import { analyzerKinds } from './analyzer-kinds.ts';
 import { apiKinds } from './api-kinds.ts';
 import { cliKinds } from './cli-kinds.ts';
+import { commandApiKinds } from './command-api-kinds.ts';
+import { commandMqttKinds } from './command-mqtt-kinds.ts';
 import { faultKinds } from './fault-kinds.ts';
 import type { Kind } from './kind.ts';
 import { mqttKinds } from './mqtt-kinds.ts';
@@ -9,7 +11,9 @@ import { mqttKinds } from './mqtt-kinds.ts';
 export const allKinds: readonly Kind[] = [
   ...mqttKinds,
   ...analyzerKinds,
+  ...commandMqttKinds,
   ...apiKinds,
+  ...commandApiKinds,
   ...cliKinds,
   ...faultKinds,
 ];

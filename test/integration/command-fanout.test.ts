@@ -17,7 +17,9 @@ let t: TestCloud;
 const deliveries = new Map<string, Map<string, number>>();
 
 beforeAll(async () => {
-  t = await startTestCloud();
+  // Two workers for the ingest functions, as npm start runs them: the fan-out and the dispatcher run
+  // side by side instead of queueing behind each other (95 s → 69 s for this file on a quiet machine).
+  t = await startTestCloud({ lambdaWorkers: 2 });
   const now = Date.now();
   for (let i = 0; i < FLEET; i += 25) {
     await t.aws.ddb.send(
