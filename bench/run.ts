@@ -66,6 +66,15 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'command-latency.ts')], {
     stdio: 'inherit',
   });
+  // And the fan-out rate: one fleet-wide command to 1,000 registered devices (5,000: run it alone).
+  console.log('');
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'command-fanout.ts'), '1000'],
+    {
+      stdio: 'inherit',
+    },
+  );
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
