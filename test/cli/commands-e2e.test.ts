@@ -5,13 +5,12 @@
  * (test/cli/commands.test.ts covers progress lines and exit codes against a test double.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { CommandIdSchema, CommandViewSchema, DeviceOutcomeSchema } from '#protocol/api/commands.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { deviceOutcomes } from '../../cli/commands-client.ts';
 import { callApi } from '../support/commands-api.ts';
 import { fleetpulse, STACK_FRAME } from '../support/fleetpulse-cli.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 const OFFLINE = 'cli-cmd-offline';
@@ -36,10 +35,7 @@ beforeAll(async () => {
   await offline.endAsync(true);
   fleet = await startSimulatedFleet({
     count: 2,
-    mqttUrl: t.endpoints.mqttUrl,
-    caCertPath: t.endpoints.caCertPath,
-    issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-    identityDir: `${t.dataDir}/fleet`,
+    ...fleetConnection(t),
     seed: 33,
   });
   [a, b] = fleet.deviceIds as [string, string];

@@ -5,13 +5,12 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
 import { type DeadLetter, DeadLetterSchema } from '#wiring/rule-event.ts';
 import { callApi, commandDetail, waitForOutcome } from '../support/commands-api.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 let t: TestCloud;
@@ -20,10 +19,7 @@ let fleet: SimulatedFleet | undefined;
 function startFleet(seed: number): Promise<SimulatedFleet> {
   return startSimulatedFleet({
     count: 1,
-    mqttUrl: t.endpoints.mqttUrl,
-    caCertPath: t.endpoints.caCertPath,
-    issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-    identityDir: `${t.dataDir}/fleet`,
+    ...fleetConnection(t),
     seed,
     modules: (deviceId, moduleSeed) => [
       simulatedInventoryModule(deviceId, moduleSeed, { intervalMs: 3_600_000 }),

@@ -4,10 +4,9 @@
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { startSimulatedFleet } from '#simulator/fleet.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 interface DeviceView {
@@ -39,10 +38,7 @@ describe('heartbeat path', () => {
   it('shows simulated devices online within seconds, then offline when the fleet stops', async () => {
     const fleet = await startSimulatedFleet({
       count: 3,
-      mqttUrl: t.endpoints.mqttUrl,
-      caCertPath: t.endpoints.caCertPath,
-      issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-      identityDir: `${t.dataDir}/fleet`,
+      ...fleetConnection(t),
       seed: 7,
     });
     try {

@@ -6,10 +6,9 @@
  * the same for the device, inventory and sessions routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { callApi, commandDetail } from '../support/commands-api.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { type ConformanceChecker, conformanceChecker } from '../support/openapi-conformance.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -44,10 +43,7 @@ beforeAll(async () => {
   await offline.endAsync(true);
   fleet = await startSimulatedFleet({
     count: 1,
-    mqttUrl: t.endpoints.mqttUrl,
-    caCertPath: t.endpoints.caCertPath,
-    issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-    identityDir: `${t.dataDir}/fleet`,
+    ...fleetConnection(t),
     seed: 44,
   });
   online = fleet.deviceIds[0] as string;

@@ -11,7 +11,6 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '#agent/agent.ts';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import type { PolicyView } from '#protocol/api/policies.ts';
 import { type Command, CommandSchema } from '#protocol/commands.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
@@ -19,7 +18,7 @@ import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { tables } from '#wiring/fleet.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
 import { validHeartbeat } from '../support/heartbeat.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 let t: TestCloud;
@@ -92,10 +91,7 @@ beforeAll(async () => {
   t = await startTestCloud();
   fleet = await startSimulatedFleet({
     count: 4,
-    mqttUrl: t.endpoints.mqttUrl,
-    caCertPath: t.endpoints.caCertPath,
-    issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-    identityDir: `${t.dataDir}/fleet`,
+    ...fleetConnection(t),
     heartbeatIntervalSec: 1,
     seed: 9,
   });

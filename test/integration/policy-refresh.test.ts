@@ -7,10 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_POLICY_REASON } from '#lambdas/commands/types/policy-refresh.ts';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { callApi, commandDetail } from '../support/commands-api.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 let t: TestCloud;
@@ -36,10 +35,7 @@ beforeAll(async () => {
   t = await startTestCloud();
   fleet = await startSimulatedFleet({
     count: 3,
-    mqttUrl: t.endpoints.mqttUrl,
-    caCertPath: t.endpoints.caCertPath,
-    issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-    identityDir: `${t.dataDir}/fleet`,
+    ...fleetConnection(t),
     heartbeatIntervalSec: 3600,
     seed: 21,
   });

@@ -5,12 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProjection } from '#lambdas/targets/network-index.ts';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { simulatedInventoryModule } from '#simulator/inventory/module.ts';
 import { tables } from '#wiring/fleet.ts';
 import { callApi, commandDetail, waitForOutcome } from '../support/commands-api.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 const SHARED = { cidr: '10.50.1.0/24', gateway: '10.50.1.1' };
@@ -44,10 +43,7 @@ beforeAll(async () => {
   fleet = await startSimulatedFleet({
     count: 6,
     poweredOff: 3,
-    mqttUrl: t.endpoints.mqttUrl,
-    caCertPath: t.endpoints.caCertPath,
-    issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-    identityDir: `${t.dataDir}/fleet`,
+    ...fleetConnection(t),
     seed: 5,
     modules: (deviceId, seed) => [
       simulatedInventoryModule(deviceId, seed, { intervalMs: 3_600_000, subnet: subnetOf(deviceId) }),

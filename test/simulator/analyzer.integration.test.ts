@@ -7,12 +7,11 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSessions } from '#lambdas/analyzer/session-store.ts';
 import { batchCounts, type SessionSummary } from '#lambdas/analyzer/summary.ts';
-import { issueDeviceCert } from '#local/dev-ca.ts';
 import { simulatedAnalyzerModule } from '#simulator/analyzer/module.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { tables } from '#wiring/fleet.ts';
 import { DeadLetterSchema } from '#wiring/rule-event.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
 
 let t: TestCloud;
@@ -38,10 +37,7 @@ describe('simulated analyzer', () => {
   it("publishes a terminal server's sessions, several users' each, and the cloud counts them all", async () => {
     fleet = await startSimulatedFleet({
       count: 1,
-      mqttUrl: t.endpoints.mqttUrl,
-      caCertPath: t.endpoints.caCertPath,
-      issueIdentity: (deviceId) => issueDeviceCert(t.cloud.ca, deviceId),
-      identityDir: `${t.dataDir}/fleet`,
+      ...fleetConnection(t),
       seed: 11,
       modules: (deviceId, seed, host) => [
         simulatedAnalyzerModule(deviceId, seed, host, {

@@ -157,3 +157,16 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     },
   };
 }
+
+/**
+ * How a simulated fleet reaches this test cloud: its broker, CA, identities issued by the cloud's dev
+ * CA, kept under the cloud's data dir. Spread into startSimulatedFleet's options.
+ */
+export function fleetConnection(t: TestCloud) {
+  return {
+    mqttUrl: t.endpoints.mqttUrl,
+    caCertPath: t.endpoints.caCertPath,
+    issueIdentity: (deviceId: string) => issueDeviceCert(t.cloud.ca, deviceId),
+    identityDir: `${t.dataDir}/fleet`,
+  };
+}
