@@ -18,7 +18,7 @@ import { Semaphore } from '#agent/semaphore.ts';
 import type { UserSession } from '#protocol/heartbeat.ts';
 import type { JsonObject } from '#protocol/inventory.ts';
 import { simulatedHost } from './host-probe.ts';
-import { interfacesFromInventory, SimulatedWakeModule } from './wake.ts';
+import { interfacesFromInventory, simulatedWakeModule } from './wake.ts';
 
 /** A device's X.509 identity, PEM-encoded. */
 export interface DeviceIdentity {
@@ -145,7 +145,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
     const machine = simulatedHost(deviceId, deviceSeed);
     const features = opts.modules?.(deviceId, deviceSeed, machine) ?? [];
     const inventory = features.find(knowsNetwork);
-    const wake = new SimulatedWakeModule({
+    const wake = simulatedWakeModule({
       interfaces: () => interfacesFromInventory(inventory?.network()),
       onWake: (ids) =>
         void powerOn(ids).catch((err) =>

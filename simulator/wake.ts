@@ -5,14 +5,10 @@
  * a simulated powered-off device "wakes" (simulator/fleet.ts).
  */
 import type { NetworkInterfaceInfo } from 'node:os';
-import type { AgentContext, AgentModule } from '#agent/module.ts';
-import { wakeResult } from '#agent/wake/module.ts';
-import { formatIpv4, planWake, type WakePlan, type WakeRelayCommand } from '#agent/wake/plan.ts';
+import { WakeModule } from '#agent/wake/module.ts';
+import { formatIpv4, type WakePlan } from '#agent/wake/plan.ts';
 import type { SendOutcome } from '#agent/wake/send.ts';
-import { CommandResultSchema } from '#protocol/commands.ts';
-import { encodeJson } from '#protocol/encoding.ts';
 import type { JsonObject } from '#protocol/inventory.ts';
-import { topics } from '#protocol/topics.ts';
 
 export type InterfaceList = NodeJS.Dict<NetworkInterfaceInfo[]>;
 
@@ -61,29 +57,12 @@ export interface SimulatedWakeOptions {
   readonly onWake?: (deviceIds: string[]) => void;
 }
 
-export class SimulatedWakeModule implements AgentModule {
-  readonly name = 'wake (simulated)';
-  private context: AgentContext | undefined;
-
-  constructor(private readonly options: SimulatedWakeOptions = {}) {}
-
-  async start(context: AgentContext): Promise<void> {
-    this.context = context;
-    context.onCommand('wake-relay', (command) => this.onWakeRelay(command));
-  }
-
-  async stop(): Promise<void> {}
-
-  private async onWakeRelay(command: WakeRelayCommand): Promise<void> {
-    const context = this.context;
-    if (context === undefined) throw new Error('wake module not started');
-    const plan = planWake(command, this.options.interfaces?.() ?? {});
-    const result = wakeResult(command, plan, simulatedSends(plan));
-    const detail = { ...result.detail, simulated: true };
-    await context.publish(
-      topics.commandResult(context.deviceId),
-      encodeJson(CommandResultSchema.parse({ ...result, detail })),
-    );
-    this.options.onWake?.(command.targets.map((t) => t.deviceId));
-  }
+/** The agent's own wake module, with a sender that sends nothing and reports what it would send. */
+export function simulatedWakeModule(options: SimulatedWakeOptions = {}): WakeModule {
+  return new WakeModule({
+    interfaces: () => options.interfaces?.() ?? {},
+    send: async (plan) => simulatedSends(plan),
+    simulated: true,
+    ...(options.onWake ? { onSent: options.onWake } : {}),
+  });
 }

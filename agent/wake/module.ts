@@ -17,6 +17,15 @@ export interface WakeModuleOptions {
   readonly interfaces?: typeof networkInterfaces;
   /** Bound on sending one command's packets (a few datagrams: only a stuck stack takes long). @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * Puts the plan's datagrams on the wire. The simulator hands in one that only says what it would
+   * send (simulated devices never send packets). @default sendWakePlan
+   */
+  readonly send?: (plan: WakePlan) => Promise<SendOutcome>;
+  /** Marks the result's detail `simulated: true`. @default false */
+  readonly simulated?: boolean;
+  /** Called with the targets once the result is published (the simulator powers them on). */
+  readonly onSent?: (deviceIds: string[]) => void;
 }
 
 export class WakeModule implements AgentModule {
@@ -38,8 +47,10 @@ export class WakeModule implements AgentModule {
     // A bad subnet, broadcast address or MAC throws here: the router reports it as `failed`.
     const plan = planWake(command, (this.options.interfaces ?? networkInterfaces)());
     const timeoutMs = this.options.timeoutMs ?? 5_000;
-    const outcome = await withTimeout(sendWakePlan(plan), timeoutMs, 'sending the magic packets');
-    const result = wakeResult(command, plan, outcome);
+    const send = this.options.send ?? sendWakePlan;
+    const outcome = await withTimeout(send(plan), timeoutMs, 'sending the magic packets');
+    const sent = wakeResult(command, plan, outcome);
+    const result = this.options.simulated ? { ...sent, detail: { ...sent.detail, simulated: true } } : sent;
     context.logger.info('wake-relay sent', {
       commandId: command.commandId,
       status: result.status,
@@ -51,6 +62,7 @@ export class WakeModule implements AgentModule {
       topics.commandResult(context.deviceId),
       encodeJson(CommandResultSchema.parse(result)),
     );
+    this.options.onSent?.(command.targets.map((t) => t.deviceId));
   }
 }
 
