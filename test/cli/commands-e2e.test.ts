@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandIdSchema, CommandViewSchema, DeviceOutcomeSchema } from '#protocol/api/commands.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
 import { deviceOutcomes } from '../../cli/commands-client.ts';
-import { callApi } from '../support/commands-api.ts';
+import { callApi, registerOfflineDevice } from '../support/commands-api.ts';
 import { fleetpulse, STACK_FRAME } from '../support/fleetpulse-cli.ts';
 import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { waitFor } from '../support/wait.ts';
@@ -23,16 +23,7 @@ let b: string;
 beforeAll(async () => {
   t = await startTestCloud();
   api = ['--api-url', t.endpoints.apiUrl, '--token', t.endpoints.apiToken];
-  const offline = await t.deviceClient(OFFLINE);
-  await waitFor(
-    async () => ((await callApi(t, 'GET', `/devices/${OFFLINE}`)).status === 200 ? true : undefined),
-    {
-      timeoutMs: 10_000,
-      intervalMs: 100,
-      what: `${OFFLINE} registered`,
-    },
-  );
-  await offline.endAsync(true);
+  await registerOfflineDevice(t, OFFLINE);
   fleet = await startSimulatedFleet({
     count: 2,
     ...fleetConnection(t),

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatedFleet, startSimulatedFleet } from '#simulator/fleet.ts';
-import { callApi, commandDetail } from '../support/commands-api.ts';
+import { callApi, commandDetail, registerOfflineDevice } from '../support/commands-api.ts';
 import { fleetConnection, startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { type ConformanceChecker, conformanceChecker } from '../support/openapi-conformance.ts';
 import { waitFor } from '../support/wait.ts';
@@ -31,16 +31,7 @@ interface Case {
 
 beforeAll(async () => {
   t = await startTestCloud();
-  const offline = await t.deviceClient(OFFLINE);
-  await waitFor(
-    async () => ((await callApi(t, 'GET', `/devices/${OFFLINE}`)).status === 200 ? true : undefined),
-    {
-      timeoutMs: 10_000,
-      intervalMs: 100,
-      what: `${OFFLINE} registered`,
-    },
-  );
-  await offline.endAsync(true);
+  await registerOfflineDevice(t, OFFLINE);
   fleet = await startSimulatedFleet({
     count: 1,
     ...fleetConnection(t),

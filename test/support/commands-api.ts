@@ -65,3 +65,13 @@ export async function waitForOutcome(
     { timeoutMs, intervalMs: 100, what: `${deviceId} ${states.join('|')} for ${commandId}` },
   );
 }
+
+/** Makes `deviceId` known to the cloud (one connect, seen by the API), then leaves it offline. */
+export async function registerOfflineDevice(t: TestCloud, deviceId: string): Promise<void> {
+  const client = await t.deviceClient(deviceId);
+  await waitFor(
+    async () => ((await callApi(t, 'GET', `/devices/${deviceId}`)).status === 200 ? true : undefined),
+    { timeoutMs: 10_000, intervalMs: 100, what: `${deviceId} registered` },
+  );
+  await client.endAsync(true);
+}
