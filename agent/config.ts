@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { DeviceIdSchema } from '#protocol/ids.ts';
-import { ProxySchema } from '#protocol/policy.ts';
+import { PacUrlSchema, ProxySchema } from '#protocol/policy.ts';
 import { zodIssueLines } from '#protocol/zod-issues.ts';
 import { agentDefaults } from './defaults.ts';
 import { LOG_LEVELS } from './logger.ts';
@@ -37,8 +37,13 @@ export const AgentConfigSchema = z
     dataDir: z.string().min(1),
     /** Overrides the policy's heartbeat interval (tests, troubleshooting). */
     heartbeatIntervalSec: z.number().int().min(1).max(3600).optional(),
-    /** Ordered HTTP CONNECT proxies (carried; the proxy transport is not wired yet). */
+    /**
+     * Ordered HTTP CONNECT proxies: tried in order, the first that works is kept until it fails,
+     * direct when none works. A policy's non-empty list replaces this one.
+     */
     proxies: z.array(ProxySchema).max(16).optional(),
+    /** Proxy auto-configuration file, used when no proxy list is set. */
+    pacUrl: PacUrlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS).default(agentDefaults.logLevel),
     /** false: publish on the plain dt/fleet/... topics (e.g. to watch them with an MQTT client). */
     basicIngest: z.boolean().default(agentDefaults.basicIngest),

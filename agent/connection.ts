@@ -8,7 +8,7 @@
  * until stop().
  */
 import { EventEmitter, once } from 'node:events';
-import type { IClientOptions, MqttClient, Packet } from 'mqtt';
+import { type IClientOptions, MqttClient, type Packet } from 'mqtt';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type ConnectFailure, describeConnectFailure } from './failure.ts';
 import type { AgentLogger } from './module.ts';
@@ -40,7 +40,7 @@ export interface ConnectionOptions {
   readonly stableAfterMs?: number;
   /** Maps a device topic to the topic it is published on (Basic Ingest). @default identity */
   readonly wireTopic?: (topic: string) => string;
-  /** For tests: how an mqtt.js client is created. @default the transport's */
+  /** For tests: creates the mqtt.js client from the session options, bypassing the transport. */
   readonly createClient?: (options: IClientOptions) => MqttClient;
 }
 
@@ -206,15 +206,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.stateValue = 'connecting';
     this.lastError = undefined;
     this.emit('connecting', { attempt });
-    let client: MqttClient;
-    try {
-      client = this.createClient();
-    } catch (err) {
-      // A transport that cannot be used at all fails the attempt like a refused connection.
-      this.lastError = err;
-      this.reportAndRetry(false, attempt);
+    if (this.options.createClient !== undefined) {
+      let client: MqttClient;
+      try {
+        client = this.options.createClient(this.clientOptions());
+      } catch (err) {
+        // A client that cannot be created at all fails the attempt like a refused connection.
+        this.lastError = err;
+        this.reportAndRetry(false, attempt);
+        return;
+      }
+      this.run(client, attempt);
       return;
     }
+    // TCP, the proxy's tunnel and TLS are ours (every failure named); mqtt.js runs on the result.
+    this.transport.open(this.options.connectTimeoutMs).then(
+      ({ socket }) => {
+        if (this.stateValue !== 'connecting' || this.attempts !== attempt) {
+          socket.destroy();
+          return;
+        }
+        this.run(new MqttClient(() => socket, this.clientOptions()), attempt);
+      },
+      (err: unknown) => {
+        if (this.stateValue !== 'connecting' || this.attempts !== attempt) return;
+        this.lastError = err;
+        this.reportAndRetry(false, attempt);
+      },
+    );
+  }
+
+  private run(client: MqttClient, attempt: number): void {
     this.client = client;
     this.measureRtt(client);
     client.on('error', (err) => {
@@ -245,11 +267,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     client.connect();
   }
 
-  private createClient(): MqttClient {
-    const { options, transport } = this;
-    const create = options.createClient ?? ((o: IClientOptions) => transport.createClient(o));
-    return create({
-      ...transport.clientOptions(),
+  /** MQTT session settings; the transport has already done TCP and TLS. */
+  private clientOptions(): IClientOptions {
+    const { options } = this;
+    return {
       clientId: options.clientId,
       // Persistent session: commands sent while we were away are delivered on reconnect.
       clean: false,
@@ -260,7 +281,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       resubscribe: false,
       // Listeners first: the CONNECT packet (timed for the RTT) is written as soon as we connect.
       manualConnect: true,
-    });
+    };
   }
 
   private async subscribe(client: MqttClient): Promise<void> {

@@ -2,9 +2,19 @@
  * Turns what Node, TLS and mqtt.js throw into a reason an operator can act on. The lifecycle
  * event `failed` carries it; a vague "connection error" is what we avoid.
  */
+import { ProxyError, TlsHandshakeError, TlsInterceptionError } from './transport/errors.ts';
 import type { Endpoint } from './transport/transport.ts';
 
-export type FailureKind = 'dns' | 'tcp' | 'timeout' | 'tls' | 'rejected' | 'protocol' | 'closed';
+export type FailureKind =
+  | 'dns'
+  | 'tcp'
+  | 'timeout'
+  | 'tls'
+  | 'interception'
+  | 'proxy'
+  | 'rejected'
+  | 'protocol'
+  | 'closed';
 
 export interface ConnectFailure {
   readonly kind: FailureKind;
@@ -34,6 +44,12 @@ export function describeConnectFailure(err: unknown, endpoint: Endpoint): Connec
   const e = err as (Error & { code?: string | number }) | undefined;
   const code = e?.code;
   const message = e?.message ?? String(err);
+  // Already named where they were detected (transport/): passed through whole.
+  if (err instanceof TlsInterceptionError) return { kind: 'interception', code: err.code, reason: message };
+  if (err instanceof ProxyError) return { kind: 'proxy', code: err.kind, reason: message };
+  if (err instanceof TlsHandshakeError) {
+    return { kind: err.code === 'TUNNEL_HANG' ? 'proxy' : 'tls', code: err.code, reason: message };
+  }
   if (typeof code === 'number') {
     const known = CONNACK_V311[code];
     return { kind: 'rejected', code, reason: `broker ${where} refused the connection: ${known ?? message}` };
@@ -75,6 +91,13 @@ export function describeConnectFailure(err: unknown, endpoint: Endpoint): Connec
       reason:
         `the certificate chain presented by ${where} is not trusted (${code}); if a proxy or firewall ` +
         `inspects TLS, exempt ${endpoint.host} from inspection`,
+    };
+  }
+  if (code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
+    return {
+      kind: 'tls',
+      code,
+      reason: `${where} refused the ALPN protocol offered: it does not take MQTT on this port`,
     };
   }
   if (typeof code === 'string' && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) {

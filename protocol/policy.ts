@@ -8,6 +8,12 @@ export const ProxySchema = z.object({
   passwordB64: z.string().max(1024).optional(),
 });
 
+/** Where a PAC file is fetched from (http, https, or a file on the device). */
+export const PacUrlSchema = z
+  .string()
+  .max(2048)
+  .regex(/^(https?|file):\/\/\S+$/, 'pacUrl must be an http://, https:// or file:// URL');
+
 export const PolicyDocumentSchema = z.object({
   version: z.number().int().nonnegative(),
   heartbeatIntervalSec: z.number().int().min(10).max(3600).default(60),
@@ -19,7 +25,10 @@ export const PolicyDocumentSchema = z.object({
       uploadIntervalSec: z.number().int().min(60).max(3600).default(300),
     })
     .default({ enabled: true, sampleIntervalSec: 15, uploadIntervalSec: 300 }),
+  /** Ordered HTTP CONNECT proxies; when non-empty they replace agent.json's list. */
   proxies: z.array(ProxySchema).max(16).default([]),
+  /** Proxy auto-configuration file, used when no proxy list is set (policy's, else agent.json's). */
+  pacUrl: PacUrlSchema.optional(),
 });
 export type PolicyDocument = z.infer<typeof PolicyDocumentSchema>;
 

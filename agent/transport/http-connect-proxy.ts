@@ -1,24 +1,24 @@
 /**
- * MQTT over TLS through an HTTP CONNECT proxy: the TLS transport the endpoint's port calls for
- * (8883, or 443 with ALPN), inside a tunnel the proxy opens. NOT IMPLEMENTED YET (issue 10): the
- * shape is here so the connection and the heartbeat already deal with it, but creating a client
- * throws ProxyTransportNotImplementedError.
+ * MQTT over TLS through an HTTP CONNECT proxy: the proxy opens a TCP tunnel to the endpoint
+ * (tunnel.ts), and the TLS the endpoint's port calls for (8883, or 443 with ALPN) runs inside it,
+ * end to end with the endpoint. A proxy that re-signs TLS is named as interception, never trusted.
  */
-import type { ProxySettings, Transport } from './transport.ts';
-
-export class ProxyTransportNotImplementedError extends Error {
-  override readonly name = 'ProxyTransportNotImplementedError';
-  readonly code = 'ERR_PROXY_TRANSPORT_NOT_IMPLEMENTED';
-  constructor(proxyUrl: string) {
-    super(`connecting through the HTTP CONNECT proxy ${proxyUrl} is not implemented yet`);
-  }
-}
+import { pathName } from './errors.ts';
+import { tlsHandshake } from './handshake.ts';
+import type { ProxySettings, TlsIdentity, Transport } from './transport.ts';
+import { openTunnel } from './tunnel.ts';
 
 /** A proxy as agent.json and the policy carry it: the password base64-encoded. */
 export interface ConfiguredProxy {
   readonly url: string;
   readonly user?: string;
   readonly passwordB64?: string;
+}
+
+/** The URL as reported: scheme, host and port only (a trailing slash dropped). */
+export function displayProxyUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
 }
 
 export function proxySettingsOf(proxy: ConfiguredProxy, connectTimeoutMs: number): ProxySettings {
@@ -29,18 +29,35 @@ export function proxySettingsOf(proxy: ConfiguredProxy, connectTimeoutMs: number
           user: proxy.user,
           password: Buffer.from(proxy.passwordB64 ?? '', 'base64').toString('utf8'),
         };
-  return { url: proxy.url, connectTimeoutMs, ...(credentials === undefined ? {} : { credentials }) };
+  return {
+    url: displayProxyUrl(proxy.url),
+    connectTimeoutMs,
+    ...(credentials === undefined ? {} : { credentials }),
+  };
 }
 
-/** `inner` is the transport used once the tunnel is open; it names the connection's kind. */
-export function httpConnectProxy(inner: Transport, proxy: ProxySettings): Transport {
+/** `inner` is the transport the tunnel carries; it names the connection's kind and ALPN. */
+export function httpConnectProxy(inner: Transport, identity: TlsIdentity, proxy: ProxySettings): Transport {
+  const path = pathName(proxy.url);
+  const { endpoint, alpn } = inner;
   return {
     kind: inner.kind,
-    endpoint: inner.endpoint,
+    endpoint,
     proxy: proxy.url,
-    clientOptions: () => inner.clientOptions(),
-    createClient: () => {
-      throw new ProxyTransportNotImplementedError(proxy.url);
+    path,
+    ...(alpn === undefined ? {} : { alpn }),
+    open: async (timeoutMs) => {
+      const started = Date.now();
+      const bounded = { ...proxy, connectTimeoutMs: Math.min(proxy.connectTimeoutMs, timeoutMs) };
+      const socket = await openTunnel(bounded, endpoint);
+      return tlsHandshake({
+        endpoint,
+        identity,
+        path,
+        socket,
+        ...(alpn === undefined ? {} : { alpn }),
+        timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+      });
     },
   };
 }

@@ -9,14 +9,20 @@ import type { Transport, TransportTarget } from './transport.ts';
 
 export function selectTransport(target: TransportTarget): Transport {
   const tls = target.endpoint.port === ALPN_PORT ? tlsAlpn443(target) : directTls(target);
-  return target.proxy === undefined ? tls : httpConnectProxy(tls, target.proxy);
+  return target.proxy === undefined ? tls : httpConnectProxy(tls, target.identity, target.proxy);
 }
 
 export {
-  type ConfiguredProxy,
-  ProxyTransportNotImplementedError,
-  proxySettingsOf,
-} from './http-connect-proxy.ts';
+  interceptionMessage,
+  ProxyError,
+  type ProxyFailureKind,
+  pathName,
+  TlsHandshakeError,
+  TlsInterceptionError,
+} from './errors.ts';
+export { type HandshakeFacts, tlsHandshake, UNTRUSTED_CHAIN_CODES } from './handshake.ts';
+export { type ConfiguredProxy, displayProxyUrl, proxySettingsOf } from './http-connect-proxy.ts';
 export { readTlsIdentity } from './identity.ts';
 export { AWS_IOT_ALPN } from './tls-alpn-443.ts';
 export type { Endpoint, ProxySettings, TlsIdentity, Transport, TransportTarget } from './transport.ts';
+export { connectAuthority, openTunnel } from './tunnel.ts';

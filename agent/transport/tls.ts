@@ -2,28 +2,17 @@
  * MQTT over TLS straight to the endpoint (8883 on AWS IoT), authenticated by the device's X.509
  * certificate.
  */
-import { type IClientOptions, connect as mqttConnect } from 'mqtt';
-import type { Endpoint, TlsIdentity, Transport, TransportTarget } from './transport.ts';
-
-/** The TLS half of mqtt.js client options; other TLS transports add to it. */
-export function tlsOptions(endpoint: Endpoint, identity: TlsIdentity): IClientOptions {
-  return {
-    protocol: 'mqtts',
-    host: endpoint.host,
-    port: endpoint.port,
-    cert: identity.cert,
-    key: identity.key,
-    ...(identity.ca === undefined ? {} : { ca: identity.ca }),
-    rejectUnauthorized: true,
-  };
-}
+import { pathName } from './errors.ts';
+import { tlsHandshake } from './handshake.ts';
+import type { Transport, TransportTarget } from './transport.ts';
 
 export function directTls({ endpoint, identity }: TransportTarget): Transport {
+  const path = pathName(null);
   return {
     kind: 'mqtts',
     endpoint,
     proxy: null,
-    clientOptions: () => tlsOptions(endpoint, identity),
-    createClient: (options) => mqttConnect(options),
+    path,
+    open: (timeoutMs) => tlsHandshake({ endpoint, identity, path, timeoutMs }),
   };
 }

@@ -1,11 +1,14 @@
 /**
  * The seam between the connection lifecycle and how bytes reach the endpoint. One file per way
- * (direct TLS, TLS on 443 with ALPN, HTTP CONNECT proxy), all behind this interface, picked in
- * one place (index.ts): like MQTT.js `src/lib/connect/`, a new way in is a new file, not an edit
- * to the connection.
+ * (direct TLS, TLS on 443 with ALPN, through an HTTP CONNECT proxy), all behind this interface,
+ * picked in one place (index.ts): like MQTT.js `src/lib/connect/`, a new way in is a new file, not
+ * an edit to the connection.
+ *
+ * A transport opens and verifies the secured socket itself (handshake.ts), so that every way it
+ * can fail is named before mqtt.js writes its CONNECT on it.
  */
-import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Connectivity } from '#protocol/heartbeat.ts';
+import type { HandshakeFacts } from './handshake.ts';
 
 export interface Endpoint {
   readonly host: string;
@@ -24,7 +27,7 @@ export interface TlsIdentity {
 export interface ProxySettings {
   /** http://host[:port] of the proxy; never holds credentials (it is reported in heartbeats). */
   readonly url: string;
-  /** Sent as `Proxy-Authorization: Basic …` when the proxy asks for it. */
+  /** Sent as `Proxy-Authorization: Basic …`. */
   readonly credentials?: { readonly user: string; readonly password: string };
   /** Bound on TCP to the proxy + CONNECT + its `200`, before TLS to the endpoint starts. */
   readonly connectTimeoutMs: number;
@@ -44,11 +47,14 @@ export interface Transport {
   readonly endpoint: Endpoint;
   /** The proxy URL the connection goes through (no credentials), or null when direct. */
   readonly proxy: string | null;
-  /** The mqtt.js options that carry this transport (TLS identity, ALPN, ...). */
-  clientOptions(): IClientOptions;
+  /** `direct` or `proxy http://host:port`: how logs, heartbeats and diagnose name this path. */
+  readonly path: string;
+  /** ALPN protocol the server must select, when the port calls for one. */
+  readonly alpn?: string;
   /**
-   * Creates an mqtt.js client over this transport from complete client options (these plus the
-   * MQTT session settings). Throws when the transport cannot be used at all.
+   * Opens TCP (through the proxy's tunnel), runs TLS and verifies it: resolves with the secured
+   * socket for mqtt.js; rejects with a named error (ProxyError, TlsInterceptionError,
+   * TlsHandshakeError, or Node's socket error) within `timeoutMs`.
    */
-  createClient(options: IClientOptions): MqttClient;
+  open(timeoutMs: number): Promise<HandshakeFacts>;
 }

@@ -7,7 +7,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeviceLabels } from '#protocol/api/labels.ts';
-import type { AnalyzerStatus, Connectivity, Heartbeat, UserSession } from '#protocol/heartbeat.ts';
+import type {
+  AnalyzerStatus,
+  Connectivity,
+  Heartbeat,
+  OutboxStatus,
+  UserSession,
+} from '#protocol/heartbeat.ts';
 import type { LifecycleEvent } from '#protocol/lifecycle.ts';
 import { type DeviceStatus, deviceStatus, lastSeenAt } from './presence.ts';
 
@@ -34,6 +40,7 @@ export interface DeviceItem {
   sessions?: UserSession[];
   analyzer?: AnalyzerStatus;
   connectivity?: Connectivity;
+  outbox?: OutboxStatus;
   sourceIp?: string;
   heartbeatSentAt?: number;
   /** Operator labels (PATCH /devices/{id}). */
@@ -93,6 +100,7 @@ export async function recordHeartbeat(
     ['platform', hb.platform],
     ['hostname', hb.hostname],
     ['analyzer', hb.analyzer],
+    ['outbox', hb.outbox],
     ['sourceIp', input.sourceIp],
   ];
   for (const [name, value] of optional) {

@@ -9,6 +9,7 @@ import {
   AnalyzerStatusSchema,
   ConnectivitySchema,
   HeartbeatSchema,
+  OutboxStatusSchema,
   UserSessionSchema,
 } from '../heartbeat.ts';
 import { DeviceIdSchema, EpochMsSchema } from '../ids.ts';
@@ -34,6 +35,9 @@ export const DeviceViewSchema = z
     sessions: z.array(UserSessionSchema).optional(),
     analyzer: AnalyzerStatusSchema.optional(),
     connectivity: ConnectivitySchema.optional(),
+    outbox: OutboxStatusSchema.optional().describe(
+      'The agent store-and-forward queue, from its latest heartbeat',
+    ),
     sourceIp: z.string().optional().describe('Address the device last connected from'),
     heartbeatSentAt: EpochMsSchema.optional().describe('Device clock of the latest heartbeat'),
     labels: DeviceLabelsSchema.optional(),

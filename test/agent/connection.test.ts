@@ -144,18 +144,7 @@ describe('connection lifecycle', () => {
       clientId: 'dev-1',
       clean: false,
       reconnectPeriod: 0,
-      protocol: 'mqtts',
     });
-    expect(clients[0]?.options.ALPNProtocols).toBeUndefined();
-    await connection.stop();
-  });
-
-  it('uses ALPN x-amzn-mqtt-ca on port 443', async () => {
-    const { connection, clients } = setup([accept], { endpoint: { host: 'broker.example', port: 443 } });
-    connection.start();
-    await vi.advanceTimersByTimeAsync(0);
-
-    expect(clients[0]?.options.ALPNProtocols).toEqual(['x-amzn-mqtt-ca']);
     await connection.stop();
   });
 

@@ -5,7 +5,6 @@ import { silentLogger } from '#agent/logger.ts';
 import {
   AWS_IOT_ALPN,
   type ProxySettings,
-  ProxyTransportNotImplementedError,
   proxySettingsOf,
   selectTransport,
 } from '#agent/transport/index.ts';
@@ -18,59 +17,35 @@ const proxy: ProxySettings = {
 };
 
 describe('transport selection', () => {
-  it('goes straight to 8883 over TLS with the device certificate and no ALPN', () => {
+  it('goes straight to 8883 over TLS with no ALPN, named direct', () => {
     const transport = selectTransport({ endpoint: { host: 'iot.example', port: 8883 }, identity });
 
-    expect(transport.kind).toBe('mqtts');
-    expect(transport.proxy).toBeNull();
-    expect(transport.clientOptions()).toEqual({
-      protocol: 'mqtts',
-      host: 'iot.example',
-      port: 8883,
-      cert: 'CERT',
-      key: 'KEY',
-      ca: 'CA',
-      rejectUnauthorized: true,
-    });
+    expect(transport).toMatchObject({ kind: 'mqtts', proxy: null, path: 'direct' });
+    expect(transport.alpn).toBeUndefined();
   });
 
   it('asks for ALPN x-amzn-mqtt-ca on 443', () => {
     const transport = selectTransport({ endpoint: { host: 'iot.example', port: 443 }, identity });
 
-    expect(transport.kind).toBe('mqtts-alpn-443');
-    expect(transport.clientOptions()).toMatchObject({ port: 443, ALPNProtocols: [AWS_IOT_ALPN] });
-  });
-
-  it('leaves the trust store to Node when no CA is given', () => {
-    const transport = selectTransport({
-      endpoint: { host: 'iot.example', port: 8883 },
-      identity: { cert: 'CERT', key: 'KEY' },
-    });
-
-    expect(transport.clientOptions()).not.toHaveProperty('ca');
+    expect(transport).toMatchObject({ kind: 'mqtts-alpn-443', alpn: AWS_IOT_ALPN });
   });
 
   it.each([
     [8883, 'mqtts', undefined],
-    [443, 'mqtts-alpn-443', [AWS_IOT_ALPN]],
+    [443, 'mqtts-alpn-443', AWS_IOT_ALPN],
   ] as const)(
     'tunnels the TLS transport of port %i through a proxy, reporting the proxy URL',
     (port, kind, alpn) => {
       const transport = selectTransport({ endpoint: { host: 'iot.example', port }, identity, proxy });
 
-      expect(transport.kind).toBe(kind);
-      expect(transport.proxy).toBe('http://proxy.corp:3128');
-      expect(transport.clientOptions().ALPNProtocols).toEqual(alpn);
+      expect(transport).toMatchObject({
+        kind,
+        proxy: 'http://proxy.corp:3128',
+        path: 'proxy http://proxy.corp:3128',
+      });
+      expect(transport.alpn).toBe(alpn);
     },
   );
-
-  it('says plainly that the proxy transport is not implemented yet', () => {
-    const transport = selectTransport({ endpoint: { host: 'iot.example', port: 8883 }, identity, proxy });
-
-    expect(() => transport.createClient(transport.clientOptions())).toThrow(
-      ProxyTransportNotImplementedError,
-    );
-  });
 });
 
 describe('proxy settings from agent.json', () => {
@@ -113,7 +88,7 @@ describe('the connection picks its transport', () => {
     });
   }
 
-  it('hands mqtt.js the options of the transport the port calls for', async () => {
+  it('hands mqtt.js the persistent-session options, with TCP and TLS left to the transport', async () => {
     const seen: IClientOptions[] = [];
     const connection = connectionTo(443, {
       createClient: (options) => {
@@ -126,26 +101,8 @@ describe('the connection picks its transport', () => {
     await connection.stop();
 
     expect(connection.transport.kind).toBe('mqtts-alpn-443');
-    expect(seen[0]).toMatchObject({
-      port: 443,
-      ALPNProtocols: [AWS_IOT_ALPN],
-      clientId: 'dev-1',
-      clean: false,
-    });
-  });
-
-  it('reports a transport that cannot be used as a failed attempt, not a crash', async () => {
-    const connection = connectionTo(8883, { proxy });
-    const failures: string[] = [];
-    connection.on('failed', (e) => failures.push(e.failure.reason));
-
-    connection.start();
-    await connection.stop();
-
-    expect(connection.transport.proxy).toBe('http://proxy.corp:3128');
-    expect(failures).toEqual([
-      expect.stringContaining('HTTP CONNECT proxy http://proxy.corp:3128 is not implemented yet'),
-    ]);
+    expect(seen[0]).toMatchObject({ clientId: 'dev-1', clean: false, reconnectPeriod: 0 });
+    expect(seen[0]).not.toHaveProperty('host');
   });
 
   it('retries after the backoff, like any failed attempt', async () => {
