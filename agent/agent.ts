@@ -200,6 +200,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     const connection = new Connection({
       clientId: this.deviceId,
       endpoint: { host: config.endpoint, port: config.port },
+      ...(config.alpn === undefined ? {} : { alpn: config.alpn }),
       identity,
       commandTopic: topics.command(this.deviceId),
       ...(config.basicIngest ? { wireTopic: basicIngestTopic } : {}),

@@ -30,6 +30,16 @@ export const AgentConfigSchema = z
       ),
     /** 8883, or 443 (ALPN x-amzn-mqtt-ca) where only 443 is open. */
     port: z.number().int().min(1).max(65535).default(agentDefaults.port),
+    /**
+     * Ask for ALPN x-amzn-mqtt-ca (MQTT on an HTTPS port). Absent: only on 443. Set it where a
+     * firewall forwards another port to the endpoint's 443, and for the local cloud's 443-style listener.
+     */
+    alpn: z.boolean().optional(),
+    /**
+     * The endpoint's HTTPS port (AWS IoT: 443 without ALPN), where `diagnose` reads the server's
+     * clock from the Date header.
+     */
+    httpsPort: z.number().int().min(1).max(65535).default(agentDefaults.httpsPort),
     certPath: z.string().min(1),
     keyPath: z.string().min(1),
     /** Absent: the system trust store (which holds Amazon Root CA 1). */

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   readonly identity: TlsIdentity;
   /** Tunnel through this HTTP CONNECT proxy. @default none: straight to the endpoint */
   readonly proxy?: ProxySettings;
+  /** Ask for ALPN x-amzn-mqtt-ca. @default only on port 443 */
+  readonly alpn?: boolean;
   /** Subscribed with QoS 1 after every connect, before `connected` is emitted. */
   readonly commandTopic: string;
   readonly keepaliveSec: number;
@@ -100,6 +102,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       endpoint: options.endpoint,
       identity: options.identity,
       ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+      ...(options.alpn === undefined ? {} : { alpn: options.alpn }),
     });
   }
 

@@ -5,6 +5,8 @@
 export const agentDefaults = {
   /** MQTT over TLS; 443 switches to ALPN `x-amzn-mqtt-ca`. */
   port: 8883,
+  /** HTTPS on the endpoint (AWS IoT answers it on 443 without ALPN): diagnose reads its clock there. */
+  httpsPort: 443,
   logLevel: 'info' as const,
   /** Publish through Basic Ingest topics (no IoT Core messaging charge for device → rule traffic). */
   basicIngest: true,

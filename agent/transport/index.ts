@@ -8,7 +8,8 @@ import { ALPN_PORT, tlsAlpn443 } from './tls-alpn-443.ts';
 import type { Transport, TransportTarget } from './transport.ts';
 
 export function selectTransport(target: TransportTarget): Transport {
-  const tls = target.endpoint.port === ALPN_PORT ? tlsAlpn443(target) : directTls(target);
+  const alpn = target.alpn ?? target.endpoint.port === ALPN_PORT;
+  const tls = alpn ? tlsAlpn443(target) : directTls(target);
   return target.proxy === undefined ? tls : httpConnectProxy(tls, target.identity, target.proxy);
 }
 

@@ -39,6 +39,8 @@ export interface TransportTarget {
   readonly identity: TlsIdentity;
   /** Absent: straight to the endpoint. */
   readonly proxy?: ProxySettings;
+  /** Ask for ALPN x-amzn-mqtt-ca. @default true on port 443 only */
+  readonly alpn?: boolean;
 }
 
 export interface Transport {
