@@ -57,6 +57,12 @@ export const AgentConfigSchema = z
     logLevel: z.enum(LOG_LEVELS).default(agentDefaults.logLevel),
     /** false: publish on the plain dt/fleet/... topics (e.g. to watch them with an MQTT client). */
     basicIngest: z.boolean().default(agentDefaults.basicIngest),
+    /**
+     * For tests and benches only (Linux): logind-format session files are read from this folder
+     * instead of /run/systemd/sessions, so the real analyzer runs where logind does not (containers).
+     * A real install leaves it out.
+     */
+    analyzerSessionsDir: z.string().min(1).optional(),
   })
   .strict();
 
@@ -83,6 +89,9 @@ export function parseAgentConfig(raw: unknown, baseDir: string, source = 'agent.
     keyPath: abs(config.keyPath),
     ...(config.caPath === undefined ? {} : { caPath: abs(config.caPath) }),
     dataDir: abs(config.dataDir),
+    ...(config.analyzerSessionsDir === undefined
+      ? {}
+      : { analyzerSessionsDir: abs(config.analyzerSessionsDir) }),
   };
 }
 

@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { Agent } from '#agent/agent.ts';
+import { LinuxAnalyzerSource } from '#agent/analyzer/linux/source.ts';
 import { ConfigError, loadAgentConfig } from '#agent/config.ts';
 import { realAgentModules } from '#agent/real-modules.ts';
 import { handleStopSignals } from '#agent/stop-signals.ts';
@@ -10,7 +11,13 @@ import { AGENT_VERSION } from '#agent/version.ts';
 
 async function run(opts: { config: string }): Promise<void> {
   const config = await loadAgentConfig(opts.config);
-  const agent = new Agent({ config, modules: realAgentModules() });
+  const sessionsDir = config.analyzerSessionsDir;
+  const agent = new Agent({
+    config,
+    modules: realAgentModules(
+      sessionsDir === undefined ? {} : { analyzer: { source: new LinuxAnalyzerSource(sessionsDir) } },
+    ),
+  });
   agent.logger.info('agent starting', {
     version: AGENT_VERSION,
     endpoint: `${config.endpoint}:${config.port}`,

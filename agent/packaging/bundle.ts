@@ -1,0 +1,148 @@
+/**
+ * The agent as IT installs it: one ES module file that plain `node` runs, with no node_modules
+ * beside it. `npm run build:agent` writes it (build-agent.ts); the bundle test and the footprint
+ * bench build it the same way through agentBuildOptions().
+ *
+ * Two modules are swapped at build time, each because the original reads a file from the source
+ * tree at run time, which a single file cannot do:
+ * - agent/version.ts reads package.json: the bundle carries the version as a constant.
+ * - agent/transport/pac/quickjs-wasm.ts reads quickjs-wasi's wasm: the bundle embeds the bytes,
+ *   behind a dynamic import, so an agent that never evaluates a PAC file never decodes them.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+export const AGENT_ENTRY = join(PROJECT_ROOT, 'cli', 'fleetpulse-agent.ts');
+export const AGENT_BUNDLE_FILE = 'fleetpulse-agent.mjs';
+/** Where `npm run build:agent` writes the bundle. */
+export const AGENT_DIST_DIR = join(PROJECT_ROOT, 'dist', 'agent');
+
+/** The oldest Node the agent supports (package.json engines). */
+export const AGENT_TARGET = 'node20';
+
+/**
+ * Largest bundle we accept (minified, source map not counted). Today's is ~0.9 MB without PAC;
+ * the embedded QuickJS wasm adds ~0.85 MB of base64 once PAC lands.
+ */
+export const MAX_AGENT_BUNDLE_BYTES = 2.5 * 1024 * 1024;
+
+/** Packages of the cloud side: never in the agent (size, native code, and no use on a device). */
+export const CLOUD_ONLY_PACKAGES: readonly string[] = [
+  '@aws-sdk/',
+  '@smithy/',
+  '@aws-lambda-powertools/',
+  '@duckdb/',
+  '@middy/',
+  'aws-cdk-lib',
+  'aedes',
+  'dynalite',
+  'classic-level',
+  'hyparquet-writer',
+];
+
+/** esbuild emits ESM; bundled CommonJS dependencies still call require() for Node built-ins. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+const VERSION_MODULE = /[\\/]agent[\\/]version\.ts$/;
+/** 10a's PAC support loads the wasm through this one module; absent before it lands. */
+const QUICKJS_WASM_MODULE = /[\\/]transport[\\/]pac[\\/]quickjs-wasm(\.ts)?$/;
+export const QUICKJS_WASM_SPECIFIER = 'quickjs-wasi/quickjs.wasm';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The version as a constant instead of a package.json read. */
+export const agentVersionPlugin: Plugin = {
+  name: 'fleetpulse-agent-version',
+  setup(build) {
+    build.onLoad({ filter: VERSION_MODULE }, () => ({
+      contents: `export const AGENT_VERSION = ${JSON.stringify(packageVersion())};`,
+      loader: 'ts',
+    }));
+  },
+};
+
+/**
+ * The QuickJS wasm embedded in the bundle (esbuild's binary loader) in place of the file read.
+ * Resolved by name so it works whether or not the original module exists yet.
+ */
+export const embeddedQuickJsWasmPlugin: Plugin = {
+  name: 'fleetpulse-embedded-quickjs-wasm',
+  setup(build) {
+    build.onResolve({ filter: QUICKJS_WASM_MODULE }, (args) => ({
+      path: resolve(args.resolveDir, args.path),
+      namespace: 'embedded-quickjs-wasm',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'embedded-quickjs-wasm' }, () => ({
+      contents: [
+        'export async function loadQuickJsWasm(): Promise<Uint8Array> {',
+        `  const { default: bytes } = await import(${JSON.stringify(QUICKJS_WASM_SPECIFIER)});`,
+        '  return bytes;',
+        '}',
+      ].join('\n'),
+      loader: 'ts',
+      // Where quickjs-wasi resolves from, whatever directory the build runs in.
+      resolveDir: PROJECT_ROOT,
+    }));
+  },
+};
+
+export function agentBuildOptions(outfile: string, entry = AGENT_ENTRY): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: AGENT_TARGET,
+    // ESM builds of dependencies (zod) tree-shake; their CommonJS builds do not.
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    minify: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    loader: { '.wasm': 'binary' },
+    plugins: [agentVersionPlugin, embeddedQuickJsWasmPlugin],
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+/** Inputs of the bundle that belong to a cloud-only package (none expected). */
+export function cloudOnlyInputs(inputs: Iterable<string>): string[] {
+  return [...inputs].filter((path) =>
+    CLOUD_ONLY_PACKAGES.some((pkg) => path.includes(`node_modules/${pkg}`)),
+  );
+}
+
+export interface BuiltAgent {
+  readonly file: string;
+  readonly bytes: number;
+  readonly metafile: Metafile;
+}
+
+/** Builds the bundle into `outDir` (created if missing). */
+export async function buildAgentBundle(outDir: string = AGENT_DIST_DIR): Promise<BuiltAgent> {
+  const file = join(outDir, AGENT_BUNDLE_FILE);
+  const result = await build(agentBuildOptions(file));
+  if (result.metafile === undefined) throw new Error('esbuild returned no metafile');
+  return { file, bytes: statSync(file).size, metafile: result.metafile };
+}
+
+/** Bytes of the bundle per npm package (or first-party folder), largest first. */
+export function bytesByPackage(metafile: Metafile): Array<[string, number]> {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+      totals.set(pkg, (totals.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...totals].sort((a, b) => b[1] - a[1]);
+}
