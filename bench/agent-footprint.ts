@@ -1,5 +1,5 @@
 /**
- * `npm run bench:agent-footprint [-- --minutes 10 --warmup 120 --runner bundle|tsx --flags "..."]`:
+ * `npm run bench:agent-footprint [-- --minutes 10 --warmup 120 --runner bundle|tsx --flags="..."]`:
  * the agent as IT deploys it (the bundle, plain `node`, the flags of the systemd unit) against the
  * local cloud, with 3 analyzer sessions at the policy's intervals (sample 15 s, upload 5 min,
  * heartbeat 60 s, inventory 15 min). Every second it reads the agent's VmRSS and CPU time from
@@ -7,7 +7,7 @@
  * writes bench/results/agent-footprint.json.
  *
  * `--runner tsx` runs the TypeScript sources under tsx instead (the figure before the bundle);
- * `--flags ""` runs without the Node flags.
+ * `--flags=` runs without the Node flags; `--log <file>` keeps the agent's log.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     runner: { type: 'string', default: 'bundle' },
     flags: { type: 'string' },
     out: { type: 'string', default: RESULTS_FILE },
+    /** Where to keep the agent's own log (JSON lines on stderr). */
+    log: { type: 'string' },
   },
 });
 const minutes = Number(args.minutes);
@@ -119,6 +121,7 @@ try {
   const sessions = await api(`/devices/${DEVICE_ID}/sessions`);
   agent.signal('SIGTERM');
   await agent.exited;
+  if (args.log !== undefined) writeFileSync(args.log, agent.output());
 
   const steady = summarize(readings, warmupSec * 1000);
   const whole = summarize(readings, 0);

@@ -41,7 +41,10 @@ export function parseDpkgStatus(text: string): DpkgPackage[] {
   for (const stanza of text.split(/\n\n+/)) {
     const field = (name: string): string | undefined => {
       const match = stanza.match(new RegExp(`^${name}: (.*)$`, 'm'));
-      return match?.[1]?.trim();
+      const value = match?.[1]?.trim();
+      // A copy, not a slice of `text`: a slice keeps the whole status file (1+ MB) in memory for
+      // as long as the inventory baseline holds the package's fields.
+      return value === undefined ? undefined : Buffer.from(value).toString();
     };
     const name = field('Package');
     const status = field('Status');

@@ -3,8 +3,8 @@
  * memory, load, per-process figures) are left to the analyzer: inventory keeps facts that change
  * rarely, so a diff only carries real changes. Collections are maps keyed by stable ids.
  */
-import { readFile } from 'node:fs/promises';
-import { networkInterfaces as nodeNetworkInterfaces } from 'node:os';
+import { readFile, readlink } from 'node:fs/promises';
+import { networkInterfaces as nodeNetworkInterfaces, uptime } from 'node:os';
 import si from 'systeminformation';
 import { emptyJsonObject, type JsonObject, setKey } from '#protocol/json-object.ts';
 import type { SectionCollector } from '../sections.ts';
@@ -124,8 +124,8 @@ export async function collectHardware(): Promise<JsonObject> {
 }
 
 export async function collectOs(): Promise<JsonObject> {
-  const [osInfo, uuid, time] = await Promise.all([si.osInfo(), si.uuid(), Promise.resolve(si.time())]);
-  const bootedAt = Math.round((Number(time.current) - time.uptime * 1000) / 60_000) * 60_000;
+  const [osInfo, uuid, timezone] = await Promise.all([si.osInfo(), si.uuid(), timezoneName()]);
+  const bootedAt = Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000;
   return compact({
     platform: osInfo.platform,
     distro: osInfo.distro,
@@ -140,9 +140,24 @@ export async function collectOs(): Promise<JsonObject> {
     uefi: osInfo.uefi ?? undefined,
     osUuid: uuid.os,
     hardwareUuid: uuid.hardware,
-    timezone: time.timezoneName || time.timezone,
+    timezone,
     bootedAt,
   });
+}
+
+/**
+ * The IANA zone /etc/localtime links to (what systeminformation reports on Linux too), else TZ.
+ * Not si.time(): its Intl.DateTimeFormat call maps ~6 MB of ICU data into the agent for one string.
+ */
+export async function timezoneName(platform: NodeJS.Platform = process.platform): Promise<string> {
+  if (platform !== 'linux') {
+    const time = si.time();
+    return time.timezoneName || time.timezone;
+  }
+  const link = await readlink('/etc/localtime').catch(() => undefined);
+  const zone = link?.split('/zoneinfo/')[1] || process.env.TZ;
+  // As systeminformation falls back: the offset, as in "GMT+0100".
+  return zone || (new Date().toString().split(' ')[5] ?? '');
 }
 
 export async function collectNetwork(): Promise<JsonObject> {
