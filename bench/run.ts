@@ -75,6 +75,11 @@ async function main(): Promise<void> {
       stdio: 'inherit',
     },
   );
+  // The agent as deployed: the bundle under plain node, 3 analyzer sessions, 10 minutes.
+  console.log('');
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'agent-footprint.ts')], {
+    stdio: 'inherit',
+  });
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

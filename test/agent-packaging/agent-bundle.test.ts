@@ -20,6 +20,7 @@ import {
   PROJECT_ROOT,
 } from '#agent/packaging/bundle.ts';
 import { AGENT_NODE_FLAGS } from '#agent/packaging/node-flags.ts';
+import { writeLogindSessions } from '#bench/logind-sessions.ts';
 import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
 import { type AgentFixture, startAgentFixture } from '../agent/tls-broker.ts';
@@ -74,7 +75,8 @@ describe('the agent bundle', () => {
       await rm(fixture.dir, { recursive: true, force: true });
     });
 
-    it('connects, heartbeats and stops cleanly on SIGTERM, run by plain node with the unit flags', async () => {
+    it('connects, heartbeats, analyzes the sessions of analyzerSessionsDir and stops on SIGTERM, under plain node', async () => {
+      await writeLogindSessions(join(fixture.dir, 'sessions'), 3);
       await writeFile(
         join(fixture.dir, 'agent.json'),
         JSON.stringify({
@@ -86,24 +88,33 @@ describe('the agent bundle', () => {
           keyPath: 'key.pem',
           caPath: 'ca/ca.pem',
           dataDir: 'data',
+          heartbeatIntervalSec: 1,
+          analyzerSessionsDir: 'sessions',
         }),
       );
-      const heartbeat = fixture.broker.nextPublish(basicIngestTopic(topics.heartbeat(DEVICE)));
+      const heartbeatTopic = basicIngestTopic(topics.heartbeat(DEVICE));
+      const first = fixture.broker.nextPublish(heartbeatTopic);
 
       const agent = spawnGroup(
         process.execPath,
         [...AGENT_NODE_FLAGS, installed, 'run', '--config', join(fixture.dir, 'agent.json')],
         { cwd: join(work, 'install') },
       );
-      const packet = await heartbeat;
+      const heartbeat = HeartbeatSchema.parse(JSON.parse((await first).payload.toString('utf8')));
+      // The analyzer's first round is one sample interval (policy default 15 s) after the start.
+      let analyzed = heartbeat;
+      while ((analyzed.analyzer?.sessions ?? 0) === 0) {
+        const next = await fixture.broker.nextPublish(heartbeatTopic);
+        analyzed = HeartbeatSchema.parse(JSON.parse(next.payload.toString('utf8')));
+      }
       agent.signal('SIGTERM');
       const exited = await agent.exited;
 
-      const parsed = HeartbeatSchema.parse(JSON.parse(packet.payload.toString('utf8')));
-      expect(parsed.agentVersion).toBe(pkgVersion());
+      expect(heartbeat.agentVersion).toBe(pkgVersion());
       expect(agent.output()).toContain('"connected"');
+      expect(analyzed.analyzer).toMatchObject({ sessions: 3, restarts: 0 });
       expect(exited).toEqual({ code: 0, signal: null });
-    });
+    }, 45_000);
   });
 });
 
