@@ -74,15 +74,21 @@ export const agentVersionPlugin: Plugin = {
 export const embeddedQuickJsWasmPlugin: Plugin = {
   name: 'fleetpulse-embedded-quickjs-wasm',
   setup(build) {
-    build.onResolve({ filter: QUICKJS_WASM_MODULE }, (args) => ({
-      path: resolve(args.resolveDir, args.path),
-      namespace: 'embedded-quickjs-wasm',
-    }));
+    // Imported as './quickjs-wasm.ts' from its folder: match the specifier's file name, then check
+    // the folder it resolves to.
+    build.onResolve({ filter: /quickjs-wasm(\.ts)?$/ }, (args) => {
+      const path = resolve(args.resolveDir, args.path);
+      return QUICKJS_WASM_MODULE.test(path) ? { path, namespace: 'embedded-quickjs-wasm' } : undefined;
+    });
     build.onLoad({ filter: /.*/, namespace: 'embedded-quickjs-wasm' }, () => ({
+      // require(), not import(): esbuild gives import() of a CommonJS module (which the binary
+      // loader makes) an ES namespace by defining a getter per own property, here one per byte:
+      // 640,000 getters, well over the agent's heap limit. require() returns the bytes, decoded
+      // from base64 at the first call only.
       contents: [
+        'declare const require: (id: string) => Uint8Array;',
         'export async function loadQuickJsWasm(): Promise<Uint8Array> {',
-        `  const { default: bytes } = await import(${JSON.stringify(QUICKJS_WASM_SPECIFIER)});`,
-        '  return bytes;',
+        `  return require(${JSON.stringify(QUICKJS_WASM_SPECIFIER)});`,
         '}',
       ].join('\n'),
       loader: 'ts',

@@ -120,13 +120,17 @@ describe('the agent bundle', () => {
 
 describe('the embedded QuickJS wasm', () => {
   it('replaces the PAC wasm loader with one that returns the bytes from inside the bundle', async () => {
-    // A stand-in for PAC support: a module importing the loader by its path, before or after it lands.
+    // A stand-in for PAC support, importing the loader as agent/transport/pac/index.ts does.
     const src = join(work, 'wasm-src');
     await mkdir(join(src, 'transport', 'pac'), { recursive: true });
     await writeFile(
+      join(src, 'transport', 'pac', 'index.ts'),
+      "export { loadQuickJsWasm } from './quickjs-wasm.ts';\n",
+    );
+    await writeFile(
       join(src, 'entry.ts'),
       [
-        "const { loadQuickJsWasm } = await import('./transport/pac/quickjs-wasm.ts');",
+        "const { loadQuickJsWasm } = await import('./transport/pac/index.ts');",
         'const bytes = await loadQuickJsWasm();',
         "console.log(bytes.length, Buffer.from(bytes.subarray(0, 4)).toString('hex'));",
       ].join('\n'),
@@ -137,7 +141,10 @@ describe('the embedded QuickJS wasm', () => {
     await mkdir(alone);
     await copyFile(out, join(alone, 'entry.mjs'));
 
-    const { stdout } = await run(process.execPath, [join(alone, 'entry.mjs')], { cwd: alone });
+    // Under the service's heap limit: decoding the bytes must not take the agent's whole heap.
+    const { stdout } = await run(process.execPath, [...AGENT_NODE_FLAGS, join(alone, 'entry.mjs')], {
+      cwd: alone,
+    });
 
     const wasm = await readFile(join(PROJECT_ROOT, 'node_modules', 'quickjs-wasi', 'quickjs.wasm'));
     expect(stdout.trim()).toBe(`${wasm.length} 0061736d`);
