@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENT_ENTRY, buildAgentBundle, PROJECT_ROOT } from '#agent/packaging/bundle.ts';
-import { AGENT_NODE_FLAGS } from '#agent/packaging/node-flags.ts';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '#agent/packaging/node-flags.ts';
 import { registerLocal } from '#cli/register.ts';
 import { startLocalCloud } from '#local/cloud.ts';
 import { spawnGroup } from '../test/support/process-group.ts';
@@ -96,11 +96,15 @@ try {
 
   const agent = spawnGroup(process.execPath, [...command, 'run', '--config', join(deviceDir, 'agent.json')], {
     cwd: args.runner === 'bundle' ? join(work, 'install') : PROJECT_ROOT,
+    env: { ...AGENT_ENV },
   });
   const pid = agent.child.pid;
   if (pid === undefined) throw new Error('the agent did not start');
   console.log(
-    `agent footprint: ${args.runner} with ${nodeFlags.join(' ') || 'no flags'}, ${SESSIONS} sessions, ` +
+    `agent footprint: ${args.runner} with ${nodeFlags.join(' ') || 'no flags'} ` +
+      `(${Object.entries(AGENT_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}), ${SESSIONS} sessions, ` +
       `${minutes} min (warm-up ${warmupSec} s)`,
   );
   const started = performance.now();
@@ -147,6 +151,7 @@ try {
         machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version },
         runner: args.runner,
         nodeFlags,
+        env: AGENT_ENV,
         sessions: SESSIONS,
         minutes,
         warmupSec,

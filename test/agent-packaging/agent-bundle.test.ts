@@ -19,7 +19,7 @@ import {
   MAX_AGENT_BUNDLE_BYTES,
   PROJECT_ROOT,
 } from '#agent/packaging/bundle.ts';
-import { AGENT_NODE_FLAGS } from '#agent/packaging/node-flags.ts';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '#agent/packaging/node-flags.ts';
 import { writeLogindSessions } from '#bench/logind-sessions.ts';
 import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { basicIngestTopic, topics } from '#protocol/topics.ts';
@@ -98,7 +98,7 @@ describe('the agent bundle', () => {
       const agent = spawnGroup(
         process.execPath,
         [...AGENT_NODE_FLAGS, installed, 'run', '--config', join(fixture.dir, 'agent.json')],
-        { cwd: join(work, 'install') },
+        { cwd: join(work, 'install'), env: { ...AGENT_ENV } },
       );
       const heartbeat = HeartbeatSchema.parse(JSON.parse((await first).payload.toString('utf8')));
       // The analyzer's first round is one sample interval (policy default 15 s) after the start.
@@ -152,9 +152,13 @@ describe('the embedded QuickJS wasm', () => {
 });
 
 describe('the systemd unit', () => {
-  it('runs the bundle with the flags the footprint bench measured', async () => {
+  it('runs the bundle with the flags and environment the footprint bench measured', async () => {
     const unit = await readFile(join(PROJECT_ROOT, 'agent/packaging/linux/fleetpulse-agent.service'), 'utf8');
     const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1];
+    const environment = [...unit.matchAll(/^Environment=(.*)$/gm)].map((m) => m[1]);
+    expect(environment).toEqual(
+      expect.arrayContaining(Object.entries(AGENT_ENV).map(([k, v]) => `${k}=${v}`)),
+    );
     expect(execStart).toBe(
       `/usr/bin/node ${AGENT_NODE_FLAGS.join(' ')} /opt/fleetpulse/${AGENT_BUNDLE_FILE} run --config /etc/fleetpulse/agent.json`,
     );
