@@ -21,6 +21,7 @@ import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
 import { PingModule } from './ping.ts';
 import { PolicyModule } from './policy/module.ts';
 import { readTlsIdentity, type TlsIdentity } from './transport/index.ts';
+import { agentPathSource } from './transport/paths.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {
@@ -67,7 +68,13 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     this.deviceId = config.deviceId;
     this.dataDir = config.dataDir;
     this.logger = options.logger ?? createLogger(config.logLevel, { deviceId: config.deviceId });
-    this.policyModule = new PolicyModule({ onApplied: () => this.heartbeat.beatNow() });
+    this.policyModule = new PolicyModule({
+      onApplied: () => {
+        this.heartbeat.beatNow();
+        // New proxies: move now when the path in use is gone or a preferred one works.
+        this.connection?.reconsiderPaths();
+      },
+    });
     // Ping is built in too: every agent, real or simulated, answers the reachability round trip.
     this.modules = [this.policyModule, new PingModule(), ...(options.modules ?? [])];
     this.host = options.host ?? localHost();
@@ -210,6 +217,10 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       publishTimeoutMs: defaults.publishTimeoutMs,
       disconnectTimeoutMs: defaults.disconnectTimeoutMs,
       backoff: defaults.backoff,
+      preferredReprobeMs: defaults.preferredReprobeMs,
+      paths: agentPathSource(config, () => this.policyModule.current(), {
+        connectTimeoutMs: defaults.connectTimeoutMs,
+      }),
       ...tuning?.connection,
       logger: this.logger,
     });
@@ -235,7 +246,9 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       this.emit('connected', e);
     });
     connection.on('failed', (e) => {
-      this.logger.warn('connection failed', { attempt: e.attempt, ...e.failure, retryInMs: e.retryInMs });
+      const fields = { attempt: e.attempt, path: e.path, ...e.failure, next: e.next, retryInMs: e.retryInMs };
+      if (e.failure.kind === 'interception') this.logger.error('TLS interception', fields);
+      else this.logger.warn('connection failed', fields);
       this.emit('failed', e);
     });
     connection.on('disconnected', (e) => {
@@ -275,12 +288,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
         startedAt: this.startedAt,
         now: Date.now(),
         sessions,
-        connectivity: {
-          transport: connection.transport.kind,
-          port: connection.transport.endpoint.port,
-          proxy: connection.transport.proxy,
-          rttMs: connection.rttMs(),
-        },
+        connectivity: connection.connectivity(),
         platform: this.host.platform,
         hostname: this.host.hostname,
       },

@@ -25,6 +25,8 @@ export const agentDefaults = {
     backoff: { baseMs: 1_000, maxMs: 120_000, jitter: 0.5 },
     /** Bound on a clean DISCONNECT at shutdown. */
     disconnectTimeoutMs: 3_000,
+    /** While connected through a later path, how often the earlier (preferred) paths are probed. */
+    preferredReprobeMs: 300_000,
   },
   outbox: {
     /** Queued messages kept while offline; the oldest go first when full. */

@@ -11,6 +11,7 @@ import { envProxyFor } from './env-proxy.ts';
 import { pathName } from './errors.ts';
 import { type ConfiguredProxy, displayProxyUrl, proxySettingsOf } from './http-connect-proxy.ts';
 import type { PacProxyFinder } from './pac/index.ts';
+import type { PathSource } from './path-choice.ts';
 import type { Endpoint, ProxySettings } from './transport.ts';
 
 /** Where a proxy came from, as the heartbeat reports it. */
@@ -124,3 +125,30 @@ function withDirect(proxies: readonly AgentPath[]): AgentPath[] {
 }
 
 export { displayProxyUrl };
+
+/**
+ * The agent's path source: agent.json plus whatever policy runs at each connect, so a policy's
+ * proxies take effect at the next connect or re-probe. A PAC whose paths all failed is fetched again.
+ */
+export function agentPathSource(
+  config: ProxyChoices & { readonly endpoint: string; readonly port: number },
+  policy: () => ProxyChoices | undefined,
+  options: BuildPathsOptions,
+): PathSource {
+  let pacUrl: string | undefined;
+  return {
+    plan: async () => {
+      const running = policy();
+      const plan = await buildPaths(config, running, options);
+      pacUrl = plan.source === 'pac' ? (running?.pacUrl ?? config.pacUrl) : undefined;
+      return plan;
+    },
+    roundFailed: () => {
+      if (pacUrl === undefined) return;
+      const url = pacUrl;
+      void (options.pac === undefined ? defaultPacFinder() : Promise.resolve(options.pac)).then((finder) =>
+        finder.invalidate(url),
+      );
+    },
+  };
+}
