@@ -9,8 +9,8 @@
  */
 import { EventEmitter, once } from 'node:events';
 import { type IClientOptions, MqttClient, type Packet } from 'mqtt';
-import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import type { Connectivity } from '#protocol/heartbeat.ts';
+import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type ConnectFailure, describeConnectFailure } from './failure.ts';
 import type { AgentLogger } from './module.ts';
 import { type Endpoint, selectTransport, type TlsIdentity, type Transport } from './transport/index.ts';
@@ -55,7 +55,9 @@ export interface ConnectionEvents {
    * One path failed. `next` is the path tried at once (retryInMs 0), or null when every path of
    * this attempt failed and the next attempt starts from the top after `retryInMs`.
    */
-  failed: [{ attempt: number; path: string; failure: ConnectFailure; retryInMs: number; next: string | null }];
+  failed: [
+    { attempt: number; path: string; failure: ConnectFailure; retryInMs: number; next: string | null },
+  ];
   disconnected: [{ reason: string; retryInMs: number | null }];
   message: [topic: string, payload: Buffer];
 }
