@@ -3,9 +3,13 @@
  * event and then connects by the next path (direct, last). And the working proxies (npm `proxy`,
  * Debian's tinyproxy, with and without Basic auth) carry the connection.
  */
+import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '#agent/agent.ts';
 import type { AgentConfig } from '#agent/config.ts';
+import type { AgentLogger } from '#agent/module.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
 import {
   deadProxyUrl,
   startBrokenProxy,
@@ -14,7 +18,7 @@ import {
   startWebServer,
   type TestProxy,
 } from '../support/proxies.ts';
-import { runProxyAgent } from './proxy-agent.ts';
+import { type FailedEvent, runProxyAgent } from './proxy-agent.ts';
 import { startAgentFixture, type TestBroker } from './tls-broker.ts';
 
 const DEVICE = 'it-proxy-failures';
@@ -181,5 +185,50 @@ describe('proxy failures are named, then the agent goes direct', () => {
     });
     expect(heartbeat.connectivity.pathFailures).toBeUndefined();
     expect(proxy.connects).toContain(`127.0.0.1:${broker.port}`);
+  });
+
+  it('backs off only after every path failed, logging each failure once with its reason', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger: AgentLogger = {
+      debug() {},
+      info() {},
+      warn: (msg, fields) => {
+        if (msg === 'connection failed') warnings.push(fields ?? {});
+      },
+      error() {},
+    };
+    const dead = await deadProxyUrl();
+    const agent = new Agent({
+      config: { ...config, proxies: [{ url: dead }] },
+      logger,
+      host: simulatedHost(DEVICE, 1),
+      tuning: { connection: { connectTimeoutMs: 1_500, backoff: { baseMs: 300, maxMs: 300, jitter: 0 } } },
+    });
+    const failed: FailedEvent[] = [];
+    agent.on('failed', (e) => failed.push(e));
+    await broker.down();
+    try {
+      const roundFailed = new Promise<void>((resolve) =>
+        agent.on('failed', (e) => {
+          if (e.next === null) resolve();
+        }),
+      );
+      await agent.start();
+      await roundFailed;
+      const connected = once(agent, 'connected');
+      await broker.up();
+      await connected;
+    } finally {
+      await agent.stop();
+    }
+
+    expect(failed.slice(0, 2)).toMatchObject([
+      { attempt: 1, path: `proxy ${dead}`, next: 'direct', retryInMs: 0, failure: { code: 'refused' } },
+      { attempt: 1, path: 'direct', next: null, retryInMs: 300, failure: { kind: 'tcp' } },
+    ]);
+    expect(warnings.slice(0, 2)).toMatchObject([
+      { attempt: 1, path: `proxy ${dead}`, reason: failed[0]?.failure.reason },
+      { attempt: 1, path: 'direct', reason: failed[1]?.failure.reason },
+    ]);
   });
 });
