@@ -10,12 +10,7 @@ const endpoint = { host: 'abc-ats.iot.eu-west-1.amazonaws.com', port: 443 };
 
 describe('PAC files', () => {
   let dir: string;
-  const finders: PacProxyFinder[] = [];
-  const finder = (options = {}) => {
-    const f = new PacProxyFinder(options);
-    finders.push(f);
-    return f;
-  };
+  const finder = (options = {}) => new PacProxyFinder(options);
   async function pacFile(name: string, body: string): Promise<string> {
     const path = join(dir, name);
     await writeFile(path, body);
@@ -26,7 +21,6 @@ describe('PAC files', () => {
     dir = await mkdtemp(join(tmpdir(), 'fleetpulse-pac-'));
   });
   afterAll(async () => {
-    for (const f of finders) f.dispose();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -24,18 +24,8 @@ export interface PacOptions {
   readonly memoryLimitBytes?: number;
 }
 
-type FindProxyForURL = (url: string, host: string) => Promise<string>;
-
-interface Compiled {
-  readonly text: string;
-  readonly find: FindProxyForURL;
-  dispose(): void;
-}
-
 export class PacProxyFinder {
   private readonly files: PacFileCache;
-  private readonly compiled = new Map<string, Compiled>();
-  private deadline = 0;
 
   constructor(private readonly options: PacOptions = {}) {
     this.files = new PacFileCache({
@@ -45,66 +35,59 @@ export class PacProxyFinder {
     });
   }
 
-  /** The proxies the PAC at `pacUrl` names for the endpoint; throws PacError when it cannot say. */
+  /**
+   * The proxies the PAC at `pacUrl` names for the endpoint; throws PacError when it cannot say.
+   * Each look-up runs in a fresh engine, disposed after: a look-up happens at a connect or a
+   * re-probe (minutes apart) and costs tens of milliseconds, while a live engine would hold
+   * megabytes for good.
+   */
   async find(pacUrl: string, endpoint: Endpoint): Promise<PacAnswer> {
     const { text } = await this.files.get(pacUrl);
-    const compiled = await this.compile(pacUrl, text);
-    const evalTimeoutMs = this.options.evalTimeoutMs ?? 2_000;
-    this.deadline = Date.now() + evalTimeoutMs;
-    let answer: string;
-    try {
-      answer = await compiled.find(`https://${endpoint.host}:${endpoint.port}/`, endpoint.host);
-    } catch (err) {
-      this.files.invalidate(pacUrl);
-      const interrupted = /interrupted/i.test((err as Error).message);
-      throw new PacError(
-        `PAC file ${pacUrl}: FindProxyForURL failed: ${
-          interrupted ? `did not return within ${evalTimeoutMs} ms` : (err as Error).message
-        }`,
-      );
-    } finally {
-      this.deadline = 0;
-    }
-    if (typeof answer !== 'string')
-      throw new PacError(`PAC file ${pacUrl}: FindProxyForURL returned ${typeof answer}, not a string`);
-    return parsePacAnswer(answer);
-  }
-
-  /** The paths the PAC gave all failed: fetch it again at the next look-up. */
-  invalidate(pacUrl: string): void {
-    this.files.invalidate(pacUrl);
-  }
-
-  dispose(): void {
-    for (const c of this.compiled.values()) c.dispose();
-    this.compiled.clear();
-  }
-
-  private async compile(pacUrl: string, text: string): Promise<Compiled> {
-    const existing = this.compiled.get(pacUrl);
-    if (existing?.text === text) return existing;
-    existing?.dispose();
-    this.compiled.delete(pacUrl);
     const [{ QuickJS }, { createPacResolver }, wasm] = await Promise.all([
       import('quickjs-wasi'),
       import('pac-resolver'),
       loadQuickJsWasm(),
     ]);
+    const evalTimeoutMs = this.options.evalTimeoutMs ?? 2_000;
+    let deadline = 0;
     const vm = await QuickJS.create({
       wasm,
       memoryLimit: this.options.memoryLimitBytes ?? 16 * 1024 * 1024,
-      interruptHandler: () => this.deadline !== 0 && Date.now() > this.deadline,
+      interruptHandler: () => deadline !== 0 && Date.now() > deadline,
     });
-    let find: FindProxyForURL;
     try {
-      find = createPacResolver(vm, text);
+      let find: (url: string, host: string) => Promise<string>;
+      try {
+        find = createPacResolver(vm, text);
+      } catch (err) {
+        throw new PacError(`PAC file ${pacUrl} is not valid JavaScript: ${(err as Error).message}`);
+      }
+      let answer: unknown;
+      deadline = Date.now() + evalTimeoutMs;
+      try {
+        answer = await find(`https://${endpoint.host}:${endpoint.port}/`, endpoint.host);
+      } catch (err) {
+        const interrupted = /interrupted/i.test((err as Error).message);
+        throw new PacError(
+          `PAC file ${pacUrl}: FindProxyForURL failed: ${
+            interrupted ? `did not return within ${evalTimeoutMs} ms` : (err as Error).message
+          }`,
+        );
+      }
+      if (typeof answer !== 'string')
+        throw new PacError(`PAC file ${pacUrl}: FindProxyForURL returned ${typeof answer}, not a string`);
+      return parsePacAnswer(answer);
     } catch (err) {
-      vm.dispose();
+      // Fetched again at the next look-up: the file may have been fixed.
       this.files.invalidate(pacUrl);
-      throw new PacError(`PAC file ${pacUrl} is not valid JavaScript: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      vm.dispose();
     }
-    const compiled: Compiled = { text, find, dispose: () => vm.dispose() };
-    this.compiled.set(pacUrl, compiled);
-    return compiled;
+  }
+
+  /** The paths the PAC gave all failed: fetch it again at the next look-up. */
+  invalidate(pacUrl: string): void {
+    this.files.invalidate(pacUrl);
   }
 }
