@@ -7,8 +7,11 @@ import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AgentConfig } from '#agent/config.ts';
+import { encodeJson } from '#protocol/encoding.ts';
+import { topics } from '#protocol/topics.ts';
 import { startNpmProxy, startTinyproxy, type TestProxy } from '../support/proxies.ts';
 import { waitFor } from '../support/wait.ts';
 import { nextHeartbeat, runProxyAgent } from './proxy-agent.ts';
@@ -86,6 +89,39 @@ describe('ordered proxies, environment and PAC, against real proxies', () => {
 
     function nextHeartbeatAfterReconnect() {
       return once(agent, 'connected').then(() => nextHeartbeat(broker, DEVICE));
+    }
+  });
+
+  it("moves at once to a proxy a new policy lists, reported with source 'policy'", async () => {
+    const policyProxy = await proxy(startNpmProxy());
+    // Its own data folder: the policy it is given is kept there, and must not reach the other tests.
+    const { agent, heartbeat } = await runProxyAgent(
+      broker,
+      { ...config, dataDir: join(dir, 'policy-data') },
+      { preferredReprobeMs: 60_000 },
+    );
+    try {
+      expect(heartbeat.connectivity.proxy).toBeNull();
+
+      const moved = once(agent, 'disconnected');
+      const reconnected = once(agent, 'connected').then(() => nextHeartbeat(broker, DEVICE));
+      await broker.publish(
+        topics.command(DEVICE),
+        encodeJson({
+          type: 'policy',
+          commandId: 'p-proxies',
+          issuedAt: Date.now(),
+          policy: { version: 5, proxies: [{ url: policyProxy.url }] },
+        }),
+      );
+      const [event] = await moved;
+      const after = await reconnected;
+
+      expect(event.reason).toMatch(/preferred path proxy http/);
+      expect(after.connectivity).toMatchObject({ proxy: policyProxy.url, proxySource: 'policy' });
+      expect(policyProxy.connects.length).toBe(2);
+    } finally {
+      await agent.stop();
     }
   });
 
