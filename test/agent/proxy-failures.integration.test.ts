@@ -124,9 +124,9 @@ describe('proxy failures are named, then the agent goes direct', () => {
     ],
   ];
 
-  it.each(cases)(
+  it.each(cases.map(([name, proxy, kind, reason]) => [name, kind, reason, proxy] as const))(
     '%s: named %s in the failed event, then connected direct',
-    async (_name, proxyOf, kind, reason) => {
+    async (_name, kind, reason, proxyOf) => {
       const proxy = await proxyOf();
       const { agent, failed, heartbeat } = await runProxyAgent(
         broker,
