@@ -5,7 +5,8 @@
  * behind our back: the outbox owns redelivery. Every wait is bounded by a timeout.
  *
  * Events: connecting → connected | failed; connected → disconnected. Then connecting again,
- * until stop().
+ * until stop(). An attempt tries the ordered paths (transport/paths.ts) from the top: `failed` is
+ * emitted for each path that fails, with `next` (tried at once) or null (every path failed: backoff).
  */
 import { EventEmitter, once } from 'node:events';
 import { type IClientOptions, MqttClient, type Packet } from 'mqtt';
@@ -130,7 +131,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         }),
       onSkipped: (skipped) => options.logger.warn('proxy path skipped', { ...skipped }),
       onMoveBack: (reason) => this.moveBack(reason),
-      onProbe: (path, outcome) => options.logger.debug('preferred path probed', { path: path.name, outcome }),
+      onProbe: (path, outcome) => {
+        if (outcome.startsWith('TLS interception'))
+          options.logger.error('TLS interception', { path: path.name, reason: outcome });
+        else options.logger.debug('preferred path probed', { path: path.name, outcome });
+      },
     });
   }
 
