@@ -35,7 +35,7 @@ export function checkTcp(target: Endpoint, role: TcpRole, timeoutMs: number): Pr
 
   function remedy(): string {
     if (role === 'proxy')
-      return `check the proxy URL, that the proxy runs, and that TCP ${where} is open from here`;
+      return `start the proxy at ${where}, or correct its URL; open TCP ${where} from this machine`;
     return target.port === 8883
       ? `open TCP 8883 to ${target.host}, or use port 443 with ALPN (agent.json "port": 443)`
       : `open TCP ${target.port} to ${target.host} in the firewall`;
