@@ -7,7 +7,7 @@
  * acknowledged: CONNECT, read the CONNACK, DISCONNECT, close. The broker keeps the session and
  * redelivers to the agent, which IoT briefly disconnected by handing its client id to us.
  */
-import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import { generate, type Packet, parser } from 'mqtt-packet';
 import { fail, type Outcome, ok } from './outcome.ts';
 
@@ -36,7 +36,7 @@ const CONNACK_REMEDIES: Record<
 };
 
 export async function checkMqttConnect(
-  socket: TLSSocket,
+  socket: Socket,
   clientId: string,
   timeoutMs: number,
 ): Promise<Outcome> {
@@ -112,7 +112,7 @@ export async function checkMqttConnect(
         false,
       ),
     );
-    socket.once('error', (err) =>
+    socket.once('error', (err: Error) =>
       done(fail(`the connection failed before CONNACK: ${err.message}`, closedRemedy), false),
     );
     socket.write(
