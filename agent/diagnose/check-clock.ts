@@ -66,7 +66,10 @@ export async function checkClock(options: ClockCheckOptions): Promise<ClockCheck
 
 export function skewOutcome(skewMs: number, where: string, path: string): Outcome {
   const seconds = Math.round(skewMs / 1000);
-  const text = `local clock is ${Math.abs(seconds)} s ${skewMs > 0 ? 'behind' : 'ahead of'} the server (${where} on ${path})`;
+  const text =
+    Math.abs(seconds) <= 1
+      ? `local clock agrees with the server within the Date header's 1 s (${where} on ${path})`
+      : `local clock is ${Math.abs(seconds)} s ${skewMs > 0 ? 'behind' : 'ahead of'} the server (${where} on ${path})`;
   if (Math.abs(skewMs) > diagnoseDefaults.skewFailMs) {
     return fail(text, 'set the clock right (enable NTP): TLS and AWS IoT authentication fail with this skew');
   }

@@ -78,7 +78,8 @@ export function validityOutcome(
   const cn = commonName(x509);
   const from = Date.parse(x509.validFrom);
   const to = Date.parse(x509.validTo);
-  const span = `valid ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+  const day = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const span = `valid ${day(from)} to ${day(to)}`;
   const who = `CN=${cn ?? '(none)'}`;
   if (now < from) {
     return fail(`${who} not valid yet: ${span}`, "check this machine's clock; else issue a new certificate");
