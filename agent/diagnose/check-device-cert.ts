@@ -44,7 +44,12 @@ export async function checkDeviceIdentity(
   const caRows =
     ca === undefined
       ? []
-      : [{ check: 'ca-file' as const, outcome: typeof ca === 'string' ? ok(`${config.caPath} read`) : ca }];
+      : [
+          {
+            check: 'ca-file' as const,
+            outcome: typeof ca === 'string' ? ok(`${config.caPath} is readable`) : ca,
+          },
+        ];
   if (typeof cert !== 'string') return { rows: [{ check: 'cert-validity', outcome: cert }, ...caRows] };
   let x509: X509Certificate;
   try {

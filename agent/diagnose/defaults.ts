@@ -13,7 +13,7 @@ export const diagnoseDefaults = {
     clockMs: 5_000,
   },
   /** Every check of every path and the clock check start and end within this. */
-  totalMs: 36_000,
+  totalMs: 34_000,
   /** Clock skew that breaks nothing yet but is worth fixing. */
   skewWarnMs: 60_000,
   /** Beyond this, certificates look not-yet-valid or expired and IoT refuses signed requests. */
