@@ -17,10 +17,12 @@ import {
   FOREIGN_CA_NAME,
   foreignCa,
   type RunningServer,
+  startBlockingProxy,
   startHttpProxy,
   startHttpsDateServer,
   startInterceptingProxy,
   startSilentServer,
+  startWebServer,
 } from '../support/diagnose-fixtures.ts';
 import { unusedPort } from '../support/ports.ts';
 import { type AgentFixture, startAgentFixture } from './tls-broker.ts';
@@ -39,23 +41,27 @@ let proxy: RunningServer;
 let authProxy: RunningServer;
 let silent: RunningServer;
 let intercepting: RunningServer;
+let blocking: RunningServer;
+let web: RunningServer;
 let deadProxyUrl: string;
 
 beforeAll(async () => {
   fx = await startAgentFixture(DEVICE, 'fp-diagnose-');
   ca = await ensureDevCa(join(fx.dir, 'ca'));
-  [clock, proxy, authProxy, silent, intercepting] = await Promise.all([
+  [clock, proxy, authProxy, silent, intercepting, blocking, web] = await Promise.all([
     startHttpsDateServer(ca),
     startHttpProxy(),
     startHttpProxy({ user: 'svc', password: 'pä55' }),
     startSilentServer(),
     foreignCa().then(startInterceptingProxy),
+    startBlockingProxy(),
+    startWebServer(),
   ]);
   deadProxyUrl = `http://127.0.0.1:${await unusedPort()}`;
 });
 
 afterAll(async () => {
-  await Promise.all([clock, proxy, authProxy, silent, intercepting].map((s) => s.close()));
+  await Promise.all([clock, proxy, authProxy, silent, intercepting, blocking, web].map((s) => s.close()));
   await fx.broker.close();
 });
 
@@ -203,6 +209,29 @@ describe('diagnose: proxies', () => {
     });
   });
 
+  it.each([
+    [
+      'blocks the destination (403)',
+      () => blocking.url,
+      'with 403',
+      () => `allow 127.0.0.1:${fx.broker.port} in the proxy`,
+    ],
+    [
+      'is a web server, not a proxy',
+      () => web.url,
+      'not an HTTP CONNECT proxy',
+      () => `${web.url} is not an HTTP CONNECT proxy: correct the proxy URL`,
+    ],
+  ])('names a proxy that %s, with its remedy', async (_name, url, detail, remedy) => {
+    const report = await runDiagnose(configWith({ proxies: [{ url: url() }] }), FAST);
+
+    expect(rowsOf(report.rows, `proxy ${url()}`)['proxy-connect']).toMatchObject({
+      result: 'fail',
+      detail: expect.stringContaining(detail),
+      remedy: remedy(),
+    });
+  });
+
   it('reports TLS interception in the exact words the agent uses, and does not connect through it', async () => {
     const report = await runDiagnose(configWith({ proxies: [{ url: intercepting.url }] }), FAST);
 
@@ -213,6 +242,19 @@ describe('diagnose: proxies', () => {
     expect(rows['mqtt-connect']?.result).toBe('skip');
     expect(renderReport(report)).toContain(message);
     expect(report.usablePath).toBe('direct');
+  });
+});
+
+describe('diagnose: ALPN', () => {
+  it('fails TLS when the port asks for ALPN x-amzn-mqtt-ca and the server does not select it', async () => {
+    const report = await runDiagnose(configWith({ alpn: true }), FAST);
+
+    expect(report.endpoint.alpn).toBe('x-amzn-mqtt-ca');
+    expect(rowsOf(report.rows, 'direct').tls).toMatchObject({
+      result: 'fail',
+      detail: expect.stringContaining('did not accept ALPN x-amzn-mqtt-ca (selected none)'),
+      remedy: expect.stringContaining('use port 8883'),
+    });
   });
 });
 

@@ -56,6 +56,20 @@ export function startHttpProxy(credentials?: { user: string; password: string })
   return listen(server, new Set());
 }
 
+/** A proxy whose rules block every destination: 403 to each CONNECT. */
+export function startBlockingProxy(): Promise<RunningServer> {
+  const server = createHttpServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
+  return listen(server, new Set());
+}
+
+/** An ordinary web server, no proxy: a CONNECT gets 405. */
+export function startWebServer(): Promise<RunningServer> {
+  const server = createHttpServer((_req, res) => res.writeHead(200).end('hello'));
+  server.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n'));
+  return listen(server, new Set());
+}
+
 /** Accepts TCP and never says a word: a TLS handshake, or a CONNECT, sent to it hangs. */
 export function startSilentServer(): Promise<RunningServer> {
   return listen(createTcpServer(), new Set());
