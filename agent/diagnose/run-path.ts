@@ -45,13 +45,18 @@ export async function runPath(path: DiagnosePath, ctx: PathRunContext): Promise<
     rows.push({ path: path.name, check, ...outcome, durationMs: Math.max(0, Date.now() - started) });
     return outcome.result !== 'fail' && outcome.result !== 'skip';
   };
-  /** Runs a check within its timeout and the budget; false when it failed or could not start. */
-  const step = async (check: CheckName, checkMs: number, run: (timeoutMs: number) => Promise<Outcome>) => {
+  /** Runs a check within its own timeout and what is left of the budget. */
+  const measure = async (checkMs: number, run: (timeoutMs: number) => Promise<Outcome>) => {
     const started = Date.now();
     const timeoutMs = ctx.budget.timeoutFor(checkMs, ctx.reserveMs);
-    if (timeoutMs === 0)
-      return record(check, skip('not run: the time budget of the whole run is spent'), started);
-    return record(check, await run(timeoutMs), started);
+    const outcome =
+      timeoutMs === 0 ? skip('not run: the time budget of the whole run is spent') : await run(timeoutMs);
+    return { outcome, started };
+  };
+  /** Runs and records a check; false when it failed or could not start. */
+  const step = async (check: CheckName, checkMs: number, run: (timeoutMs: number) => Promise<Outcome>) => {
+    const { outcome, started } = await measure(checkMs, run);
+    return record(check, outcome, started);
   };
   const skipRest = (checks: readonly CheckName[], why: string) => {
     for (const check of checks) record(check, skip(why), Date.now());
@@ -61,15 +66,18 @@ export async function runPath(path: DiagnosePath, ctx: PathRunContext): Promise<
     proxy === undefined ? ['tcp', 'tls', 'mqtt-connect'] : ['tcp', 'proxy-connect', 'tls', 'mqtt-connect'];
 
   // DNS
-  const dnsOk =
-    proxy === undefined
-      ? await step('dns', timeouts.dnsMs, (t) => checkDns(endpoint.host, 'endpoint', t))
-      : (
-          await Promise.all([
-            step('dns', timeouts.dnsMs, (t) => checkDns(new URL(proxy.url).hostname, 'proxy', t)),
-            step('dns', timeouts.dnsMs, (t) => checkDns(endpoint.host, 'endpoint-via-proxy', t)),
-          ])
-        )[0];
+  let dnsOk: boolean;
+  if (proxy === undefined) {
+    dnsOk = await step('dns', timeouts.dnsMs, (t) => checkDns(endpoint.host, 'endpoint', t));
+  } else {
+    // Both at once (they are independent), recorded in a fixed order; only the proxy's must resolve here.
+    const [ofProxy, ofEndpoint] = await Promise.all([
+      measure(timeouts.dnsMs, (t) => checkDns(proxyEndpoint(proxy.url).host, 'proxy', t)),
+      measure(timeouts.dnsMs, (t) => checkDns(endpoint.host, 'endpoint-via-proxy', t)),
+    ]);
+    dnsOk = record('dns', ofProxy.outcome, ofProxy.started);
+    record('dns', ofEndpoint.outcome, ofEndpoint.started);
+  }
   if (!dnsOk) return failed(rows, later, skipRest, 'DNS failed');
 
   // TCP
