@@ -7,12 +7,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '#agent/agent.ts';
 import { type AgentConfig, type AgentConfigInput, parseAgentConfig } from '#agent/config.ts';
 import { renderReport } from '#agent/diagnose/render.ts';
 import { DiagnoseReportSchema, type DiagnoseRow, exitCodeOf } from '#agent/diagnose/report.ts';
 import { runDiagnose } from '#agent/diagnose/runner.ts';
+import { silentLogger } from '#agent/logger.ts';
 import { interceptionMessage } from '#agent/transport/errors.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
+import { simulatedHost } from '#simulator/host-probe.ts';
 import {
   FOREIGN_CA_NAME,
   foreignCa,
@@ -143,6 +146,33 @@ describe('diagnose: a working direct path', () => {
     });
     await again.endAsync();
     expect(delivered).toBe('reboot');
+  });
+});
+
+describe('diagnose next to a running agent', () => {
+  it('takes over the client id for a moment; the agent reconnects by itself', async () => {
+    const agent = new Agent({
+      config: configWith({ logLevel: 'silent' }),
+      logger: silentLogger,
+      host: simulatedHost(DEVICE, 3),
+      tuning: { connection: { backoff: { baseMs: 50, maxMs: 200, jitter: 0.5 } } },
+    });
+    const connected = () => new Promise<void>((resolve) => agent.once('connected', () => resolve()));
+    try {
+      const first = connected();
+      await agent.start();
+      await first;
+      const disconnected = new Promise<void>((resolve) => agent.once('disconnected', () => resolve()));
+      const again = disconnected.then(connected);
+
+      const report = await runDiagnose(configWith({}), FAST);
+
+      expect(report.usablePath).toBe('direct');
+      await disconnected;
+      await again;
+    } finally {
+      await agent.stop();
+    }
   });
 });
 
