@@ -39,8 +39,9 @@ export async function checkMqttConnect(
   socket: Socket,
   clientId: string,
   timeoutMs: number,
+  /** The endpoint as host:port (through a proxy, the socket's peer is the proxy). */
+  where = 'the broker',
 ): Promise<Outcome> {
-  const where = `${socket.remoteAddress ?? 'the endpoint'}`;
   const closedRemedy = `check that the certificate is registered and active, and that its IoT policy allows iot:Connect as client id ${clientId}`;
   return new Promise<Outcome>((resolve) => {
     let settled = false;

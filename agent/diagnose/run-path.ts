@@ -133,7 +133,9 @@ export async function runPath(path: DiagnosePath, ctx: PathRunContext): Promise<
   // MQTT CONNECT, one path at a time.
   const socket = secured;
   const mqttOk = await ctx.mqttTurn.run(() =>
-    step('mqtt-connect', timeouts.mqttMs, (t) => checkMqttConnect(socket, ctx.clientId, t)),
+    step('mqtt-connect', timeouts.mqttMs, (t) =>
+      checkMqttConnect(socket, ctx.clientId, t, `${endpoint.host}:${endpoint.port}`),
+    ),
   );
   // Skipped for lack of time: nothing was written on it. After MQTT, the check closed it itself.
   if (!socket.writableEnded) socket.destroy();
