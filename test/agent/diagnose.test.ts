@@ -20,6 +20,7 @@ import {
   FOREIGN_CA_NAME,
   foreignCa,
   type RunningServer,
+  startBlackHoleProxy,
   startBlockingProxy,
   startHttpProxy,
   startHttpsDateServer,
@@ -46,12 +47,13 @@ let silent: RunningServer;
 let intercepting: RunningServer;
 let blocking: RunningServer;
 let web: RunningServer;
+let blackHole: RunningServer;
 let deadProxyUrl: string;
 
 beforeAll(async () => {
   fx = await startAgentFixture(DEVICE, 'fp-diagnose-');
   ca = await ensureDevCa(join(fx.dir, 'ca'));
-  [clock, proxy, authProxy, silent, intercepting, blocking, web] = await Promise.all([
+  [clock, proxy, authProxy, silent, intercepting, blocking, web, blackHole] = await Promise.all([
     startHttpsDateServer(ca),
     startHttpProxy(),
     startHttpProxy({ user: 'svc', password: 'pä55' }),
@@ -59,12 +61,15 @@ beforeAll(async () => {
     foreignCa().then(startInterceptingProxy),
     startBlockingProxy(),
     startWebServer(),
+    startBlackHoleProxy(),
   ]);
   deadProxyUrl = `http://127.0.0.1:${await unusedPort()}`;
 });
 
 afterAll(async () => {
-  await Promise.all([clock, proxy, authProxy, silent, intercepting, blocking, web].map((s) => s.close()));
+  await Promise.all(
+    [clock, proxy, authProxy, silent, intercepting, blocking, web, blackHole].map((s) => s.close()),
+  );
   await fx.broker.close();
 });
 
@@ -228,6 +233,18 @@ describe('diagnose: proxies', () => {
     });
     expect(rows.tcp?.remedy).toContain('start the proxy');
     expect(report.usablePath).toBe('direct');
+  });
+
+  it('names a proxy that answers CONNECT and then relays nothing', async () => {
+    const report = await runDiagnose(configWith({ proxies: [{ url: blackHole.url }] }), FAST);
+
+    const rows = rowsOf(report.rows, `proxy ${blackHole.url}`);
+    expect(rows['proxy-connect']?.result).toBe('ok');
+    expect(rows.tls).toMatchObject({
+      result: 'fail',
+      detail: expect.stringContaining('answered CONNECT but relayed nothing'),
+      remedy: `allow 127.0.0.1:${fx.broker.port} through the proxy (it accepts CONNECT but relays nothing)`,
+    });
   });
 
   it('names a proxy that takes the connection and never answers CONNECT', async () => {

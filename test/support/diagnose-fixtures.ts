@@ -63,6 +63,16 @@ export function startBlockingProxy(): Promise<RunningServer> {
   return listen(server, new Set());
 }
 
+/** A proxy that answers CONNECT with 200 and then relays nothing, either way. */
+export function startBlackHoleProxy(): Promise<RunningServer> {
+  const server = createHttpServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (_req, socket: Socket) => {
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    socket.resume();
+  });
+  return listen(server, new Set());
+}
+
 /** An ordinary web server, no proxy: a CONNECT gets 405. */
 export function startWebServer(): Promise<RunningServer> {
   const server = createHttpServer((_req, res) => res.writeHead(200).end('hello'));
