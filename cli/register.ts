@@ -70,7 +70,8 @@ export async function registerLocal(input: {
   const issued = await issueDeviceCert(ca, input.deviceId);
   const { host, port } = mqttEndpointOf(endpoints.mqttUrl);
   // The 443-style listener answers HTTPS without ALPN: where diagnose reads the cloud's clock.
-  const alpnPort = endpoints.mqttAlpnUrl === undefined ? undefined : mqttEndpointOf(endpoints.mqttAlpnUrl).port;
+  const alpnPort =
+    endpoints.mqttAlpnUrl === undefined ? undefined : mqttEndpointOf(endpoints.mqttAlpnUrl).port;
   await mkdir(input.out, { recursive: true });
   await copyFile(caPath, join(input.out, 'ca.pem'));
   return writeDeviceFolder(

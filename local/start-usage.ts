@@ -18,7 +18,8 @@ export const PORT_VARIABLES: Readonly<Record<keyof LocalCloudPorts, string>> = {
 export function startUsage(env: NodeJS.ProcessEnv = process.env): string {
   const ports = defaultPorts(env);
   const portLines = (Object.keys(PORT_VARIABLES) as Array<keyof LocalCloudPorts>).map(
-    (key) => `  ${PORT_VARIABLES[key].padEnd(26)} ${PORT_PURPOSE[key]} (now ${key === 'mqtt' && env.FLEETPULSE_MQTT_PORT === 'off' ? 'off' : ports[key]})`,
+    (key) =>
+      `  ${PORT_VARIABLES[key].padEnd(26)} ${PORT_PURPOSE[key]} (now ${key === 'mqtt' && env.FLEETPULSE_MQTT_PORT === 'off' ? 'off' : ports[key]})`,
   );
   return [
     'Usage: npm start -- [options]',
