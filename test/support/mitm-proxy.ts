@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Proxy } from 'http-mitm-proxy';
+import { Proxy as MitmProxyServer } from 'http-mitm-proxy';
 
 export interface MitmProxy {
   /** http://127.0.0.1:<port> */
@@ -23,7 +23,7 @@ export interface MitmProxy {
 
 export async function startMitmProxy(): Promise<MitmProxy> {
   const sslCaDir = await mkdtemp(join(tmpdir(), 'fleetpulse-mitm-'));
-  const proxy = new Proxy();
+  const proxy = new MitmProxyServer();
   const connects: string[] = [];
   proxy.onConnect((req, _socket, _head, callback) => {
     connects.push(req.url ?? '');
