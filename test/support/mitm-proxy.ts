@@ -29,8 +29,9 @@ export async function startMitmProxy(): Promise<MitmProxy> {
     connects.push(req.url ?? '');
     callback();
   });
-  // Its errors (the client hanging up on its forged certificate) are expected here.
-  proxy.onError(() => undefined);
+  // Its errors (the client hanging up on its forged certificate) are expected here; the library
+  // would print each to the console.
+  (proxy as unknown as { _onError: () => void })._onError = () => undefined;
   await new Promise<void>((resolve, reject) =>
     proxy.listen({ host: '127.0.0.1', port: 0, sslCaDir }, (err) => (err ? reject(err) : resolve())),
   );
