@@ -103,18 +103,21 @@ const systemRoots = (() => {
 
 /**
  * Whether the presented chain leads to one of the trusted CAs (the identity's CA file, else the
- * system roots): some certificate in it is a trusted CA, or is issued and signed by one.
+ * system roots): walking up from the leaf, each certificate is signed by the next, until one is a
+ * trusted CA or is signed by one. A forged leaf next to a genuine CA certificate does not count.
  */
 export function chainLeadsToTrustedCa(chain: readonly DetailedPeerCertificate[], ca?: string): boolean {
   const trusted = ca === undefined ? systemRoots() : pemCertificates(ca);
-  return chain.some((presented) => {
-    const cert = new X509Certificate(presented.raw);
-    return trusted.some(
-      (root) =>
-        cert.fingerprint256 === root.fingerprint256 ||
-        (cert.checkIssued(root) && cert.verify(root.publicKey)),
-    );
-  });
+  const signedBy = (cert: X509Certificate, issuer: X509Certificate) =>
+    cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  const certs = chain.map((presented) => new X509Certificate(presented.raw));
+  for (const [i, cert] of certs.entries()) {
+    if (trusted.some((root) => root.fingerprint256 === cert.fingerprint256 || signedBy(cert, root)))
+      return true;
+    const next = certs[i + 1];
+    if (next === undefined || !signedBy(cert, next)) return false;
+  }
+  return false;
 }
 
 /**
@@ -236,7 +239,7 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
       }
       settled = true;
       clearTimeout(timer);
-      socket.off('error', onError);
+      // The error listener stays: an error before the caller listens must not crash the process.
       socket.off('close', onClose);
       watchForHttpAnswer(socket, where, alpn !== undefined);
       resolve({
@@ -270,7 +273,7 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
         }),
       );
     };
-    socket.once('error', onError);
+    socket.on('error', onError);
     socket.once('close', onClose);
   });
 }

@@ -164,6 +164,20 @@ describe('TLS handshake checks', () => {
     expect((err as TlsInterceptionError).issuer).toBe('Expired Inspection CA');
   });
 
+  it('names a forged certificate sent next to the genuine CA certificate as interception', async () => {
+    // Same CA name, another key: only the signature tells them apart.
+    const impostor = await createTestCa('fleetpulse test root');
+    const forged = await issueTestServerCert(impostor);
+    const port = await tlsServer({
+      certPem: `${forged.certPem.trim()}\n${trusted.certPem}`,
+      keyPem: forged.keyPem,
+    });
+
+    const err = await handshake(port).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(TlsInterceptionError);
+  });
+
   it('names ALPN refused when the server answers the offer with no_application_protocol', async () => {
     const port = await tlsServer(await issueTestServerCert(trusted), { ALPNProtocols: ['http/1.1'] });
 
