@@ -22,6 +22,7 @@ import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-c
 const DEVICE = 'alpn-dev-1';
 const NO_ALPN_DEVICE = 'alpn-dev-2';
 const RAW_DEVICE = 'alpn-raw-1';
+const POLICY_DEVICE = 'alpn-dev-3';
 
 let t: TestCloud;
 let dir: string;
@@ -133,6 +134,18 @@ describe('a local cloud with only the 443-style MQTT listener', () => {
     expect(parsed.connectivity).toMatchObject({ transport: 'mqtts-alpn-443', port: alpnPort, proxy: null });
     await t.cloud.idle();
     expect(lifecycle).toContain(topics.presence('connected', DEVICE));
+  });
+
+  it('applies the same device policy there: a publish outside its own topics closes the connection', async () => {
+    const client = await t.deviceClient(POLICY_DEVICE, { mqtt: { ALPNProtocols: ['x-amzn-mqtt-ca'] } });
+    const closed = once(client, 'close');
+
+    client.publish(topics.heartbeat('someone-else'), Buffer.from('{}'), { qos: 1 });
+    await closed;
+
+    await t.cloud.idle();
+    expect(lifecycle).toContain(topics.presence('connected', POLICY_DEVICE));
+    expect(lifecycle).toContain(topics.presence('disconnected', POLICY_DEVICE));
   });
 
   it('answers a client without ALPN as an HTTPS endpoint: 403, JSON, and the server clock in Date', async () => {
