@@ -138,7 +138,7 @@ describe('a local cloud with only the 443-style MQTT listener', () => {
 
   it('applies the same device policy there: a publish outside its own topics closes the connection', async () => {
     const client = await t.deviceClient(POLICY_DEVICE, { mqtt: { ALPNProtocols: ['x-amzn-mqtt-ca'] } });
-    const closed = once(client, 'close');
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
 
     client.publish(topics.heartbeat('someone-else'), Buffer.from('{}'), { qos: 1 });
     await closed;
