@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentEvents, type AgentOptions } from '#agent/agent.ts';
 import { parseAgentConfig } from '#agent/config.ts';
 import { silentLogger } from '#agent/logger.ts';
+import { type Heartbeat, HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
@@ -57,6 +58,7 @@ async function agentFor(
   deviceId: string,
   port: number,
   connection: NonNullable<AgentOptions['tuning']>['connection'] = {},
+  extraConfig: Record<string, unknown> = {},
 ): Promise<Agent> {
   const cert = await t.deviceCert(deviceId);
   const deviceDir = join(dir, deviceId);
@@ -74,6 +76,7 @@ async function agentFor(
       caPath: t.endpoints.caCertPath,
       dataDir: 'data',
       logLevel: 'silent',
+      ...extraConfig,
     },
     deviceDir,
   );
@@ -96,37 +99,40 @@ const publishedBy = (deviceId: string) => {
 };
 
 describe('TLS interception', () => {
-  it('names a MITM proxy with its CA and the host to exempt; sends no MQTT through it; loses nothing queued', async () => {
+  it('names a MITM proxy with its CA and the host to exempt, sends no MQTT through it, goes direct and reports it in the heartbeat', async () => {
     const mitmCa = subjectCommonName(mitm.caPem);
     const expected =
       `TLS interception on proxy ${mitm.url}: the certificate for 127.0.0.1 was issued by "${mitmCa}"; ` +
       'exempt 127.0.0.1 from SSL inspection';
-    const published = publishedBy(DEVICE);
-    const agent = await agentFor(DEVICE, mqttPort, {
-      proxy: { url: mitm.url, connectTimeoutMs: 5_000 },
+    const heartbeats: Heartbeat[] = [];
+    const offHeartbeats = t.cloud.onDevicePublish((message) => {
+      if (message.clientId === DEVICE && message.topic === topics.heartbeat(DEVICE))
+        heartbeats.push(HeartbeatSchema.parse(JSON.parse(message.payload.toString('utf8'))));
     });
+    const published = publishedBy(DEVICE);
+    const agent = await agentFor(DEVICE, mqttPort, {}, { proxies: [{ url: mitm.url }] });
     const failed = once(agent, 'failed') as Promise<AgentEvents['failed']>;
 
     await agent.start();
     const queued = agent.publish(topics.commandResult(DEVICE), Buffer.from('{"queued":"while intercepted"}'));
     const [{ failure }] = await failed;
+    await agent.waitConnected(10_000);
     await queued;
-    await agent.stop();
+    await expect.poll(() => heartbeats.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await t.cloud.idle();
+    offHeartbeats();
+    published.off();
 
     expect(failure).toEqual({ kind: 'interception', code: 'TLS_INTERCEPTED', reason: expected });
     expect(mitm.connects).toContain(`127.0.0.1:${mqttPort}`);
-    await t.cloud.idle();
-    expect(lifecycle.filter((topic) => topic.endsWith(`/${DEVICE}`))).toEqual([]);
-    expect(published.seen).toEqual([]);
-
-    // The same device on a clean path: the lifecycle recorder sees it, and what it queued arrives.
-    const clean = await agentFor(DEVICE, mqttPort);
-    await clean.start();
-    await clean.waitConnected(10_000);
-    await t.cloud.idle();
-    await expect.poll(() => published.seen, { timeout: 10_000 }).toContain('{"queued":"while intercepted"}');
-    expect(lifecycle).toContain(topics.presence('connected', DEVICE));
-    published.off();
+    // One MQTT connection reached the broker: the direct one, after the interception.
+    expect(lifecycle.filter((topic) => topic === topics.presence('connected', DEVICE))).toHaveLength(1);
+    expect(published.seen).toContain('{"queued":"while intercepted"}');
+    expect(heartbeats[0]?.connectivity).toMatchObject({
+      proxy: null,
+      interception: expected,
+      pathFailures: [{ path: `proxy ${mitm.url}`, reason: expected }],
+    });
   });
 
   it('names a direct path whose server presents another CA the same way, with path direct', async () => {
