@@ -1,15 +1,13 @@
 /**
- * The paths diagnose checks, in the order the agent tries them: agent.json's proxies, else
- * HTTPS_PROXY / NO_PROXY, then direct (the agent goes direct when no proxy works).
- *
- * Seam: the agent's own path builder (agent/transport/paths.ts: policy lists, PAC, env) can replace
- * `diagnosePaths` by handing `runDiagnose` its ordered list; until then a PAC URL is reported as a
- * row, because its proxies are chosen by the agent at run time for each URL.
+ * The paths diagnose checks: exactly the agent's own list (agent/transport/paths.ts buildPaths) -
+ * the running policy's proxies, else agent.json's, else a PAC file's answer for the endpoint, else
+ * HTTPS_PROXY / NO_PROXY - then direct. What could not become a path (a PAC that fails, a SOCKS
+ * entry, an https:// HTTPS_PROXY) is a row of its own.
  */
-import { getProxyForUrl } from 'proxy-from-env';
 import type { AgentConfig } from '../config.ts';
-import { pathName } from '../transport/errors.ts';
-import { displayProxyUrl, proxySettingsOf } from '../transport/http-connect-proxy.ts';
+import { silentLogger } from '../logger.ts';
+import { PolicyStore } from '../policy/store.ts';
+import { type BuildPathsOptions, buildPaths } from '../transport/paths.ts';
 import type { ProxySettings } from '../transport/transport.ts';
 import type { DiagnoseRow, PathSource } from './report.ts';
 
@@ -23,81 +21,36 @@ export interface DiagnosePath {
 
 export interface PathPlan {
   readonly paths: readonly DiagnosePath[];
-  /** What the plan could not turn into a path (a PAC URL, an unusable HTTPS_PROXY). */
+  /** What the plan could not turn into a path (a failing PAC, an unusable HTTPS_PROXY). */
   readonly rows: readonly DiagnoseRow[];
 }
 
-const DIRECT: DiagnosePath = { name: pathName(null), source: 'direct' };
-
-function proxyPath(settings: ProxySettings, source: PathSource): DiagnosePath {
-  const { connectTimeoutMs: _unused, ...proxy } = settings;
-  return { name: pathName(proxy.url), source, proxy };
+/** The policy the agent last applied (kept in its dataDir), if there is one. */
+export async function storedPolicy(config: AgentConfig) {
+  return (await PolicyStore.load(config.dataDir, silentLogger)).current();
 }
 
-export function diagnosePaths(config: AgentConfig): PathPlan {
-  if (config.proxies !== undefined && config.proxies.length > 0) {
-    return {
-      paths: [...config.proxies.map((p) => proxyPath(proxySettingsOf(p, 0), 'config')), DIRECT],
-      rows: [],
-    };
-  }
-  if (config.pacUrl !== undefined) {
-    return {
-      paths: [DIRECT],
-      rows: [
-        {
-          path: 'pac',
-          check: 'pac',
-          result: 'skip',
-          detail: `pacUrl ${config.pacUrl}: the proxies it names are chosen by the agent at run time; diagnose checks direct only`,
-          remedy: 'to check a PAC proxy here, list it in agent.json `proxies` for this run',
-          durationMs: 0,
-        },
-      ],
-    };
-  }
-  const fromEnv = getProxyForUrl(`https://${config.endpoint}:${config.port}`);
-  if (fromEnv === '') return { paths: [DIRECT], rows: [] };
-  const envPath = envProxy(fromEnv);
-  if (typeof envPath === 'string') {
-    return {
-      paths: [DIRECT],
-      rows: [
-        {
-          path: 'env',
-          check: 'proxy-connect',
-          result: 'fail',
-          detail: envPath,
-          remedy: 'set HTTPS_PROXY to http://[user:password@]host:port',
-          durationMs: 0,
-        },
-      ],
-    };
-  }
-  return { paths: [envPath, DIRECT], rows: [] };
-}
-
-/** HTTPS_PROXY's URL as a path; its credentials, URL-encoded in it, go to Proxy-Authorization. */
-function envProxy(value: string): DiagnosePath | string {
-  let url: URL;
-  try {
-    url = new URL(value.includes('://') ? value : `http://${value}`);
-  } catch {
-    return `HTTPS_PROXY=${value} is not a URL`;
-  }
-  if (url.protocol !== 'http:') {
-    return `HTTPS_PROXY uses ${url.protocol}//: the agent speaks HTTP CONNECT to http:// proxies only`;
-  }
-  const credentials =
-    url.username === ''
-      ? undefined
-      : { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-  return proxyPath(
-    {
-      url: displayProxyUrl(url.href),
-      connectTimeoutMs: 0,
-      ...(credentials === undefined ? {} : { credentials }),
-    },
-    'env',
-  );
+export async function diagnosePaths(
+  config: AgentConfig,
+  policy?: Parameters<typeof buildPaths>[1],
+  options: Pick<BuildPathsOptions, 'env' | 'pac'> = {},
+): Promise<PathPlan> {
+  const plan = await buildPaths(config, policy, { ...options, connectTimeoutMs: 0 });
+  return {
+    paths: plan.paths.map((path) => {
+      if (path.proxy === undefined) return { name: path.name, source: 'direct' };
+      const { connectTimeoutMs: _set, ...proxy } = path.proxy;
+      return { name: path.name, source: path.source ?? 'config', proxy };
+    }),
+    rows: plan.skipped.map((skipped) => ({
+      path: skipped.path,
+      check: skipped.path.startsWith('pac ') ? 'pac' : 'proxy-connect',
+      result: 'fail',
+      detail: skipped.reason,
+      remedy: skipped.path.startsWith('pac ')
+        ? 'make the PAC file reachable and valid, or list the proxies in agent.json `proxies`'
+        : 'set HTTPS_PROXY to http://[user:password@]host:port (HTTP CONNECT proxies only)',
+      durationMs: 0,
+    })),
+  };
 }

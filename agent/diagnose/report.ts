@@ -33,7 +33,7 @@ export const DiagnoseRowSchema = z.object({
 });
 export type DiagnoseRow = z.infer<typeof DiagnoseRowSchema>;
 
-export const PATH_SOURCES = ['config', 'env', 'direct'] as const;
+export const PATH_SOURCES = ['policy', 'config', 'pac', 'env', 'direct'] as const;
 export type PathSource = (typeof PATH_SOURCES)[number];
 
 export const DiagnoseReportSchema = z.object({

@@ -12,12 +12,12 @@ import { checkClock } from './check-clock.ts';
 import { checkDeviceIdentity } from './check-device-cert.ts';
 import { type DiagnoseTimeouts, diagnoseDefaults } from './defaults.ts';
 import { type Outcome, skip } from './outcome.ts';
-import { type DiagnosePath, diagnosePaths, type PathPlan } from './paths.ts';
+import { type DiagnosePath, diagnosePaths, type PathPlan, storedPolicy } from './paths.ts';
 import type { DiagnoseReport, DiagnoseRow } from './report.ts';
 import { runPath } from './run-path.ts';
 
 export interface DiagnoseOptions {
-  /** The paths to check, in order; default: from agent.json and the environment (paths.ts). */
+  /** The paths to check, in order; default: the agent's own list from its policy, agent.json, PAC or environment (paths.ts). */
   readonly plan?: PathPlan;
   readonly timeouts?: Partial<DiagnoseTimeouts>;
   /** @default diagnoseDefaults.totalMs */
@@ -37,7 +37,7 @@ export async function runDiagnose(
   const budget = new Budget(options.totalMs ?? diagnoseDefaults.totalMs);
   const endpoint: Endpoint = { host: config.endpoint, port: config.port };
   const alpn = (config.alpn ?? config.port === ALPN_PORT) ? AWS_IOT_ALPN : undefined;
-  const plan = options.plan ?? diagnosePaths(config);
+  const plan = options.plan ?? (await diagnosePaths(config, await storedPolicy(config)));
 
   const device = await checkDeviceIdentity(config, startedAt);
   const deviceRows = device.rows.map(({ check, outcome }) => row('device', check, outcome, 0));

@@ -10,6 +10,7 @@ import { validityOutcome } from '#agent/diagnose/check-device-cert.ts';
 import { diagnosePaths } from '#agent/diagnose/paths.ts';
 import { renderReport } from '#agent/diagnose/render.ts';
 import { type DiagnoseReport, DiagnoseReportSchema } from '#agent/diagnose/report.ts';
+import type { PacProxyFinder } from '#agent/transport/pac/index.ts';
 import { ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 
 const DAY = 24 * 3600 * 1000;
@@ -32,8 +33,8 @@ describe('the paths diagnose checks', () => {
     }
   });
 
-  it("takes agent.json's proxies in order, then direct, decoding the password", () => {
-    const plan = diagnosePaths(
+  it("takes agent.json's proxies in order, then direct, decoding the password", async () => {
+    const plan = await diagnosePaths(
       config({
         proxies: [
           { url: 'http://a.corp:3128/', user: 'svc', passwordB64: Buffer.from('pw').toString('base64') },
@@ -53,10 +54,10 @@ describe('the paths diagnose checks', () => {
     ]);
   });
 
-  it('uses HTTPS_PROXY when no list is set, its URL credentials as Basic auth', () => {
+  it('uses HTTPS_PROXY when no list is set, its URL credentials as Basic auth', async () => {
     process.env.HTTPS_PROXY = 'http://svc:p%40ss@proxy.corp:3128';
 
-    expect(diagnosePaths(config()).paths).toEqual([
+    expect((await diagnosePaths(config())).paths).toEqual([
       {
         name: 'proxy http://proxy.corp:3128',
         source: 'env',
@@ -66,23 +67,48 @@ describe('the paths diagnose checks', () => {
     ]);
   });
 
-  it('goes direct when NO_PROXY exempts the endpoint', () => {
+  it('goes direct when NO_PROXY exempts the endpoint', async () => {
     process.env.HTTPS_PROXY = 'http://proxy.corp:3128';
     process.env.NO_PROXY = '.amazonaws.com';
 
-    expect(diagnosePaths(config()).paths.map((p) => p.name)).toEqual(['direct']);
+    expect((await diagnosePaths(config())).paths.map((p) => p.name)).toEqual(['direct']);
   });
 
-  it('reports a PAC URL as a row of its own and checks direct', () => {
-    const plan = diagnosePaths(config({ pacUrl: 'http://wpad.corp/proxy.pac' }));
+  it("checks the running policy's proxies before agent.json's, like the agent", async () => {
+    const plan = await diagnosePaths(config({ proxies: [{ url: 'http://a.corp:3128' }] }), {
+      proxies: [{ url: 'http://policy.corp:8080' }],
+    });
 
-    expect(plan.paths.map((p) => p.name)).toEqual(['direct']);
-    expect(plan.rows).toEqual([
+    expect(plan.paths.map((p) => [p.name, p.source])).toEqual([
+      ['proxy http://policy.corp:8080', 'policy'],
+      ['direct', 'direct'],
+    ]);
+  });
+
+  it("checks the PAC file's proxies, and reports a PAC that fails as a failed row", async () => {
+    const pac = (answer: () => Promise<{ proxies: string[]; skipped: [] }>) =>
+      ({ find: answer }) as unknown as PacProxyFinder;
+
+    const working = await diagnosePaths(config({ pacUrl: 'http://wpad.corp/proxy.pac' }), undefined, {
+      pac: pac(async () => ({ proxies: ['http://pac-proxy.corp:3128'], skipped: [] })),
+    });
+    const failing = await diagnosePaths(config({ pacUrl: 'http://wpad.corp/proxy.pac' }), undefined, {
+      pac: pac(async () => {
+        throw new Error('PAC http://wpad.corp/proxy.pac answered 404');
+      }),
+    });
+
+    expect(working.paths.map((p) => [p.name, p.source])).toEqual([
+      ['proxy http://pac-proxy.corp:3128', 'pac'],
+      ['direct', 'direct'],
+    ]);
+    expect(failing.paths.map((p) => p.name)).toEqual(['direct']);
+    expect(failing.rows).toEqual([
       expect.objectContaining({
-        path: 'pac',
+        path: 'pac http://wpad.corp/proxy.pac',
         check: 'pac',
-        result: 'skip',
-        detail: expect.stringContaining('http://wpad.corp/proxy.pac'),
+        result: 'fail',
+        detail: expect.stringContaining('404'),
       }),
     ]);
   });
