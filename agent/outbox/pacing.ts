@@ -71,8 +71,9 @@ export class ReplayPacer {
     if (!(pacing.messagesPerSec > 0) || !(pacing.bytesPerSec > 0)) {
       throw new RangeError('outbox replay rates must be positive');
     }
-    const now = clock.now ?? Date.now;
-    this.random = clock.random ?? Math.random;
+    // Read through the globals at each call, so fake clocks in tests apply.
+    const now = clock.now ?? (() => Date.now());
+    this.random = clock.random ?? (() => Math.random());
     this.messages = new TokenBucket(pacing.messagesPerSec, Math.max(1, pacing.messagesPerSec), now);
     this.bytes = new TokenBucket(pacing.bytesPerSec, pacing.bytesPerSec, now);
   }
