@@ -11,16 +11,9 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
 import type { OutboxStatus } from '#protocol/heartbeat.ts';
-import { agentDefaults } from './defaults.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger } from './module.ts';
-import {
-  type ClassBound,
-  type ClassBounds,
-  DATA_CLASSES,
-  type DataClass,
-  dataClassOf,
-} from './outbox/classes.ts';
+import { type DataClass, dataClassOf } from './outbox/classes.ts';
 import { type OutboxCounters, readCounters, writeCounters } from './outbox/counters.ts';
 import { InventoryBacklogCollapsed, OutboxClassFull, OutboxError } from './outbox/errors.ts';
 import {
@@ -34,12 +27,15 @@ import {
   unlinkQuietly,
   writeDurably,
 } from './outbox/files.ts';
-import { type PacingClock, ReplayPacer, type ReplayPacing } from './outbox/pacing.ts';
+import type { OutboxLimits } from './outbox/limits.ts';
+import { type PacingClock, ReplayPacer } from './outbox/pacing.ts';
+import { MessageQueue, type QueuedEntry, type Waiter } from './outbox/queue.ts';
 
 export type { DataClass } from './outbox/classes.ts';
 export { InventoryBacklogCollapsed, OutboxClassFull, OutboxError } from './outbox/errors.ts';
 export type { OutboxMessage } from './outbox/files.ts';
 export { decodeOutboxFile, encodeOutboxFile } from './outbox/files.ts';
+export { type OutboxLimits, type OutboxTuning, outboxLimits } from './outbox/limits.ts';
 
 /** Sends one message on the live connection; resolves on the broker's acknowledgement. */
 export type OutboxSender = (message: OutboxMessage) => Promise<void>;
@@ -67,53 +63,8 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
-export interface OutboxLimits {
-  readonly maxInFlight: number;
-  /** Pause after a failed send while still attached. @default 5_000 */
-  readonly retryAfterMs?: number;
-  readonly classes: ClassBounds;
-  readonly replay: ReplayPacing;
-}
-
-/** What callers (tests, the simulator) may override; the rest comes from agentDefaults.outbox. */
-export interface OutboxTuning {
-  readonly maxInFlight?: number;
-  readonly retryAfterMs?: number;
-  readonly classes?: Partial<Record<DataClass, ClassBound>>;
-  readonly replay?: Partial<ReplayPacing>;
-}
-
-export function outboxLimits(tuning: OutboxTuning = {}): OutboxLimits {
-  const defaults = agentDefaults.outbox;
-  return {
-    maxInFlight: tuning.maxInFlight ?? defaults.maxInFlight,
-    ...(tuning.retryAfterMs === undefined ? {} : { retryAfterMs: tuning.retryAfterMs }),
-    classes: { ...defaults.classes, ...tuning.classes },
-    replay: { ...defaults.replay, ...tuning.replay },
-  };
-}
-
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-interface Entry {
-  readonly seq: number;
-  readonly name: string;
-  readonly bytes: number;
-  readonly dataClass: DataClass;
-  inFlight: boolean;
-  removed: boolean;
-  readonly waiters: Waiter[];
-}
-
 export class DiskOutbox implements Outbox {
-  private readonly entries: Entry[] = [];
-  private bytes = 0;
-  private readonly perClass = new Map<DataClass, { count: number; bytes: number }>(
-    DATA_CLASSES.map((c) => [c, { count: 0, bytes: 0 }]),
-  );
+  private readonly queue = new MessageQueue();
   private nextSeq: number;
   private writeChain: Promise<void> = Promise.resolve();
   private sender: OutboxSender | undefined;
@@ -134,10 +85,10 @@ export class DiskOutbox implements Outbox {
     private readonly logger: AgentLogger,
     private readonly counters: OutboxCounters,
     clock: PacingClock,
-    existing: Entry[],
+    existing: QueuedEntry[],
   ) {
-    for (const entry of existing) this.track(entry);
-    this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
+    for (const entry of existing) this.queue.push(entry);
+    this.nextSeq = this.queue.lastSeq + 1;
     this.pacer = new ReplayPacer(limits.replay, clock);
   }
 
@@ -157,18 +108,18 @@ export class DiskOutbox implements Outbox {
     if (existing.length > 0) {
       logger.info('outbox: messages left from a previous run', {
         count: existing.length,
-        bytes: outbox.bytes,
+        bytes: outbox.queue.bytes,
       });
     }
     return outbox;
   }
 
   stats(): { count: number; bytes: number } {
-    return { count: this.entries.length, bytes: this.bytes };
+    return { count: this.queue.count, bytes: this.queue.bytes };
   }
 
   status(): OutboxStatus {
-    return { queued: this.entries.length, bytes: this.bytes, ...this.counters };
+    return { queued: this.queue.count, bytes: this.queue.bytes, ...this.counters };
   }
 
   async enqueue(topic: string, payload: Buffer, qos: 0 | 1): Promise<void> {
@@ -201,7 +152,7 @@ export class DiskOutbox implements Outbox {
       const delivered = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
       // The caller may ignore `delivered`; an eviction must not become an unhandled rejection.
       delivered.catch(() => undefined);
-      this.track({ seq, name, bytes: data.length, dataClass, inFlight: false, removed: false, waiters });
+      this.queue.push({ seq, name, bytes: data.length, dataClass, inFlight: false, removed: false, waiters });
       this.pump();
       return { delivered };
     });
@@ -217,10 +168,10 @@ export class DiskOutbox implements Outbox {
     this.paused = false;
     clearTimeout(this.retryTimer);
     this.clearWait();
-    const delayMs = this.pacer.startDelayMs(this.entries.length);
+    const delayMs = this.pacer.startDelayMs(this.queue.count);
     if (delayMs > 0) {
       this.logger.info('outbox: replaying the backlog after a random delay', {
-        queued: this.entries.length,
+        queued: this.queue.count,
         delayMs,
       });
       this.waitThenPump(delayMs);
@@ -236,7 +187,7 @@ export class DiskOutbox implements Outbox {
   }
 
   flush(timeoutMs: number): Promise<boolean> {
-    if (this.entries.length === 0) return Promise.resolve(true);
+    if (this.queue.count === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (value: boolean) => {
         clearTimeout(timer);
@@ -254,7 +205,7 @@ export class DiskOutbox implements Outbox {
     this.detach();
     await this.writeChain;
     const err = new OutboxError('outbox closed; the message stays queued on disk for the next start');
-    for (const entry of this.entries) for (const w of entry.waiters.splice(0)) w.reject(err);
+    for (const entry of this.queue.all()) for (const w of entry.waiters.splice(0)) w.reject(err);
     for (const waiter of [...this.emptyWaiters]) waiter();
   }
 
@@ -267,20 +218,20 @@ export class DiskOutbox implements Outbox {
   private async admit(dataClass: DataClass, bytes: number): Promise<void> {
     const bound = this.limits.classes[dataClass];
     const fits = () => {
-      const used = this.classUse(dataClass);
+      const used = this.queue.use(dataClass);
       return used.count + 1 <= bound.maxMessages && used.bytes + bytes <= bound.maxBytes;
     };
     if (fits()) return;
     if (dataClass === 'command-result') {
       throw new OutboxClassFull(
-        `the outbox holds ${this.classUse(dataClass).count} undelivered command results (its bound): this one is refused, none is dropped`,
+        `the outbox holds ${this.queue.use(dataClass).count} undelivered command results (its bound): this one is refused, none is dropped`,
       );
     }
     if (dataClass === 'inventory') return this.collapseInventory();
     // analyzer and other: the oldest of the class goes first (one in flight may still be acknowledged).
-    const dropped: Entry[] = [];
+    const dropped: QueuedEntry[] = [];
     while (!fits()) {
-      const oldest = this.entries.find((e) => e.dataClass === dataClass && !e.inFlight);
+      const oldest = this.queue.oldestWaiting(dataClass);
       if (oldest === undefined) break;
       this.remove(oldest, new OutboxError(`dropped from the full ${dataClass} share of the outbox`));
       dropped.push(oldest);
@@ -305,7 +256,7 @@ export class DiskOutbox implements Outbox {
    * no gap either: the inventory module sends a full report at every start.
    */
   private async collapseInventory(): Promise<void> {
-    const queued = this.entries.filter((e) => e.dataClass === 'inventory' && !e.inFlight);
+    const queued = this.queue.allWaiting('inventory');
     // Only in-flight reports (or none) to make room from: the new one gets in over the bound.
     if (queued.length === 0) return;
     const collapsed = new InventoryBacklogCollapsed(queued.length);
@@ -328,7 +279,7 @@ export class DiskOutbox implements Outbox {
     }
   }
 
-  private async unlinkAll(entries: readonly Entry[]): Promise<void> {
+  private async unlinkAll(entries: readonly QueuedEntry[]): Promise<void> {
     for (const entry of entries) {
       await unlinkQuietly(join(this.dir, entry.name)).catch((err) =>
         this.logger.error('outbox: cannot delete a dropped message', {
@@ -340,29 +291,11 @@ export class DiskOutbox implements Outbox {
     await syncDir(this.dir);
   }
 
-  private classUse(dataClass: DataClass): { count: number; bytes: number } {
-    return this.perClass.get(dataClass) ?? { count: 0, bytes: 0 };
-  }
-
-  private track(entry: Entry): void {
-    this.entries.push(entry);
-    this.bytes += entry.bytes;
-    const use = this.classUse(entry.dataClass);
-    this.perClass.set(entry.dataClass, { count: use.count + 1, bytes: use.bytes + entry.bytes });
-  }
-
-  private remove(entry: Entry, err?: Error): void {
-    if (entry.removed) return;
-    const index = this.entries.indexOf(entry);
-    if (index < 0) return;
-    entry.removed = true;
-    this.entries.splice(index, 1);
-    this.bytes -= entry.bytes;
-    const use = this.classUse(entry.dataClass);
-    this.perClass.set(entry.dataClass, { count: use.count - 1, bytes: use.bytes - entry.bytes });
+  private remove(entry: QueuedEntry, err?: Error): void {
+    if (!this.queue.delete(entry)) return;
     if (entry.inFlight) this.inFlight -= 1;
     for (const w of entry.waiters.splice(0)) err === undefined ? w.resolve() : w.reject(err);
-    if (this.entries.length === 0) for (const waiter of [...this.emptyWaiters]) waiter();
+    if (this.queue.count === 0) for (const waiter of [...this.emptyWaiters]) waiter();
   }
 
   // ------------------------------------------------------------------ sending
@@ -404,7 +337,7 @@ export class DiskOutbox implements Outbox {
       this.waitTimer === undefined &&
       this.inFlight < this.limits.maxInFlight
     ) {
-      const entry = this.entries.find((e) => !e.inFlight);
+      const entry = this.queue.nextToSend();
       if (entry === undefined) return;
       const waitMs = this.pacer.reserve(entry.bytes);
       if (waitMs > 0) {
@@ -447,7 +380,7 @@ export class DiskOutbox implements Outbox {
     }
   }
 
-  private async onAcknowledged(entry: Entry): Promise<void> {
+  private async onAcknowledged(entry: QueuedEntry): Promise<void> {
     if (entry.removed) return; // dropped while in flight
     await unlinkQuietly(join(this.dir, entry.name)).catch((err) =>
       this.logger.error('outbox: cannot delete delivered message', {
@@ -459,14 +392,14 @@ export class DiskOutbox implements Outbox {
     this.pump();
   }
 
-  private onSendFailed(entry: Entry, err: unknown): void {
+  private onSendFailed(entry: QueuedEntry, err: unknown): void {
     if (entry.removed) return;
     entry.inFlight = false;
     this.inFlight -= 1;
     this.pauseAfterFailure(entry, err);
   }
 
-  private pauseAfterFailure(entry: Entry, err: unknown): void {
+  private pauseAfterFailure(entry: QueuedEntry, err: unknown): void {
     if (this.paused) return;
     this.paused = true;
     this.logger.debug('outbox: send failed; will retry', { seq: entry.seq, error: errorMessage(err) });
