@@ -23,7 +23,13 @@ export interface PacingClock {
   readonly random?: () => number;
 }
 
-/** A bucket of `capacity` tokens refilled at `ratePerSec`; one second's worth of burst. */
+/**
+ * Half a second of burst: any one-second window then sees at most 1.5 × the rate (burst + refill),
+ * so 256 KiB/s stays under IoT Core's 512 KiB/s per connection even at its peak.
+ */
+const BURST_SEC = 0.5;
+
+/** A bucket of `capacity` tokens refilled at `ratePerSec`. */
 class TokenBucket {
   private tokens: number;
   private updatedAt: number;
@@ -74,8 +80,12 @@ export class ReplayPacer {
     // Read through the globals at each call, so fake clocks in tests apply.
     const now = clock.now ?? (() => Date.now());
     this.random = clock.random ?? (() => Math.random());
-    this.messages = new TokenBucket(pacing.messagesPerSec, Math.max(1, pacing.messagesPerSec), now);
-    this.bytes = new TokenBucket(pacing.bytesPerSec, pacing.bytesPerSec, now);
+    this.messages = new TokenBucket(
+      pacing.messagesPerSec,
+      Math.max(1, pacing.messagesPerSec * BURST_SEC),
+      now,
+    );
+    this.bytes = new TokenBucket(pacing.bytesPerSec, pacing.bytesPerSec * BURST_SEC, now);
   }
 
   /** The random wait before replaying a backlog of `queued` messages: 0..min(max, queued × per-message). */
