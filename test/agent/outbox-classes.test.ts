@@ -171,6 +171,36 @@ describe('outbox data classes', () => {
     });
   });
 
+  it('recovers whatever a crash leaves between two steps: temp files go, whole messages are sent, a bad one is moved aside', async () => {
+    const file = (seq: number, topic: string, body: string) => {
+      const data = encodeOutboxFile({ topic, qos: 1, enqueuedAt: 0 }, Buffer.from(body));
+      const cls = dataClassOf(topic);
+      return { name: `${String(seq).padStart(16, '0')}.${cls}.${data.length}.msg`, data };
+    };
+    const whole = [file(1, result, 'r1'), file(2, report, 'i1'), file(4, analyzer(), 'a1')];
+    for (const f of whole) await writeFile(join(dir, f.name), f.data);
+    // put: killed between write and rename; counters: the same; a disk fault in a renamed file.
+    await writeFile(join(dir, `${file(5, result, 'r2').name}.tmp`), 'half');
+    await writeFile(join(dir, 'counters.json'), '{"analyzerBatchesDropped":2,"inventoryCollapses":1}');
+    await writeFile(join(dir, 'counters.json.tmp'), '{"analyzerBatch');
+    await writeFile(join(dir, `${String(3).padStart(16, '0')}.other.9.msg`), 'not FPOB1');
+
+    const outbox = await DiskOutbox.open(dir, tuning({}), silentLogger);
+    const sent = await drain(outbox);
+
+    expect(sent).toEqual(['r1', 'i1', 'a1']);
+    expect(outbox.status()).toEqual({
+      queued: 0,
+      bytes: 0,
+      analyzerBatchesDropped: 2,
+      inventoryCollapses: 1,
+    });
+    expect((await readdir(dir)).sort()).toEqual(['0000000000000003.other.9.msg.corrupt', 'counters.json']);
+    // The next message takes a sequence after everything that was on disk.
+    await outbox.put(result, Buffer.from('next'), 1);
+    expect((await readdir(dir)).some((n) => n.startsWith('0000000000000005.'))).toBe(true);
+  });
+
   it('opens a folder of 10,000 queued messages from their names alone, in order, and sends them all', async () => {
     const files = Array.from({ length: 10_000 }, (_, i) => {
       const data = encodeOutboxFile({ topic: result, qos: 1, enqueuedAt: 0 }, Buffer.from(String(i)));
