@@ -17,7 +17,7 @@ import { buildHeartbeat, HeartbeatLoop, mergeContributions } from './heartbeat.t
 import { type HostProbe, localHost } from './host.ts';
 import { createLogger, errorMessage } from './logger.ts';
 import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
-import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
+import { DiskOutbox, type Outbox, type OutboxTuning, outboxLimits } from './outbox.ts';
 import { PingModule } from './ping.ts';
 import { PolicyModule } from './policy/module.ts';
 import { readTlsIdentity, type TlsIdentity } from './transport/index.ts';
@@ -38,7 +38,7 @@ export interface AgentOptions {
     readonly connection?: Partial<
       Omit<ConnectionOptions, 'clientId' | 'endpoint' | 'identity' | 'commandTopic' | 'logger'>
     >;
-    readonly outbox?: Partial<OutboxLimits>;
+    readonly outbox?: OutboxTuning;
     readonly stopFlushTimeoutMs?: number;
   };
 }
@@ -154,7 +154,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     await this.policyModule.start(this);
     this.outbox = await DiskOutbox.open(
       join(this.dataDir, 'outbox'),
-      { ...agentDefaults.outbox, ...tuning?.outbox },
+      outboxLimits(tuning?.outbox),
       this.logger,
     );
     const identity = this.options.identity ?? (await readTlsIdentity(config));
@@ -292,7 +292,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
         platform: this.host.platform,
         hostname: this.host.hostname,
       },
-      contributed,
+      { ...contributed, ...(this.outbox === undefined ? {} : { outbox: this.outbox.status() }) },
     );
     await connection.publish(topics.heartbeat(this.deviceId), encodeJson(heartbeat), 1);
   }
