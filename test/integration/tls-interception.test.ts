@@ -119,6 +119,8 @@ describe('TLS interception', () => {
     await agent.waitConnected(10_000);
     await queued;
     await expect.poll(() => heartbeats.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // Queued while offline: replayed after the outbox's jitter.
+    await expect.poll(() => published.seen, { timeout: 10_000 }).toContain('{"queued":"while intercepted"}');
     await t.cloud.idle();
     offHeartbeats();
     published.off();
@@ -127,7 +129,6 @@ describe('TLS interception', () => {
     expect(mitm.connects).toContain(`127.0.0.1:${mqttPort}`);
     // One MQTT connection reached the broker: the direct one, after the interception.
     expect(lifecycle.filter((topic) => topic === topics.presence('connected', DEVICE))).toHaveLength(1);
-    expect(published.seen).toContain('{"queued":"while intercepted"}');
     expect(heartbeats[0]?.connectivity).toMatchObject({
       proxy: null,
       interception: expected,
