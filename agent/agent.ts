@@ -17,10 +17,11 @@ import { buildHeartbeat, HeartbeatLoop, mergeContributions } from './heartbeat.t
 import { type HostProbe, localHost } from './host.ts';
 import { createLogger, errorMessage } from './logger.ts';
 import type { AgentContext, AgentLogger, AgentModule, PublishOptions } from './module.ts';
-import { DiskOutbox, type Outbox, type OutboxLimits } from './outbox.ts';
+import { DiskOutbox, type Outbox, type OutboxTuning, outboxLimits } from './outbox.ts';
 import { PingModule } from './ping.ts';
 import { PolicyModule } from './policy/module.ts';
 import { readTlsIdentity, type TlsIdentity } from './transport/index.ts';
+import { agentPathSource } from './transport/paths.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface AgentOptions {
@@ -37,7 +38,7 @@ export interface AgentOptions {
     readonly connection?: Partial<
       Omit<ConnectionOptions, 'clientId' | 'endpoint' | 'identity' | 'commandTopic' | 'logger'>
     >;
-    readonly outbox?: Partial<OutboxLimits>;
+    readonly outbox?: OutboxTuning;
     readonly stopFlushTimeoutMs?: number;
   };
 }
@@ -67,7 +68,13 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     this.deviceId = config.deviceId;
     this.dataDir = config.dataDir;
     this.logger = options.logger ?? createLogger(config.logLevel, { deviceId: config.deviceId });
-    this.policyModule = new PolicyModule({ onApplied: () => this.heartbeat.beatNow() });
+    this.policyModule = new PolicyModule({
+      onApplied: () => {
+        this.heartbeat.beatNow();
+        // New proxies: move now when the path in use is gone or a preferred one works.
+        this.connection?.reconsiderPaths();
+      },
+    });
     // Ping is built in too: every agent, real or simulated, answers the reachability round trip.
     this.modules = [this.policyModule, new PingModule(), ...(options.modules ?? [])];
     this.host = options.host ?? localHost();
@@ -147,7 +154,7 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
     await this.policyModule.start(this);
     this.outbox = await DiskOutbox.open(
       join(this.dataDir, 'outbox'),
-      { ...agentDefaults.outbox, ...tuning?.outbox },
+      outboxLimits(tuning?.outbox),
       this.logger,
     );
     const identity = this.options.identity ?? (await readTlsIdentity(config));
@@ -210,6 +217,10 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       publishTimeoutMs: defaults.publishTimeoutMs,
       disconnectTimeoutMs: defaults.disconnectTimeoutMs,
       backoff: defaults.backoff,
+      preferredReprobeMs: defaults.preferredReprobeMs,
+      paths: agentPathSource(config, () => this.policyModule.current(), {
+        connectTimeoutMs: defaults.connectTimeoutMs,
+      }),
       ...tuning?.connection,
       logger: this.logger,
     });
@@ -235,7 +246,9 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
       this.emit('connected', e);
     });
     connection.on('failed', (e) => {
-      this.logger.warn('connection failed', { attempt: e.attempt, ...e.failure, retryInMs: e.retryInMs });
+      const fields = { attempt: e.attempt, path: e.path, ...e.failure, next: e.next, retryInMs: e.retryInMs };
+      if (e.failure.kind === 'interception') this.logger.error('TLS interception', fields);
+      else this.logger.warn('connection failed', fields);
       this.emit('failed', e);
     });
     connection.on('disconnected', (e) => {
@@ -275,16 +288,11 @@ export class Agent extends EventEmitter<AgentEvents> implements AgentContext {
         startedAt: this.startedAt,
         now: Date.now(),
         sessions,
-        connectivity: {
-          transport: connection.transport.kind,
-          port: connection.transport.endpoint.port,
-          proxy: connection.transport.proxy,
-          rttMs: connection.rttMs(),
-        },
+        connectivity: connection.connectivity(),
         platform: this.host.platform,
         hostname: this.host.hostname,
       },
-      contributed,
+      { ...contributed, ...(this.outbox === undefined ? {} : { outbox: this.outbox.status() }) },
     );
     await connection.publish(topics.heartbeat(this.deviceId), encodeJson(heartbeat), 1);
   }

@@ -5,27 +5,30 @@
  * behind our back: the outbox owns redelivery. Every wait is bounded by a timeout.
  *
  * Events: connecting → connected | failed; connected → disconnected. Then connecting again,
- * until stop().
+ * until stop(). An attempt tries the ordered paths (transport/paths.ts) from the top: `failed` is
+ * emitted for each path that fails, with `next` (tried at once) or null (every path failed: backoff).
  */
 import { EventEmitter, once } from 'node:events';
 import { type IClientOptions, MqttClient, type Packet } from 'mqtt';
+import type { Connectivity } from '#protocol/heartbeat.ts';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type ConnectFailure, describeConnectFailure } from './failure.ts';
 import type { AgentLogger } from './module.ts';
-import {
-  type Endpoint,
-  type ProxySettings,
-  selectTransport,
-  type TlsIdentity,
-  type Transport,
-} from './transport/index.ts';
+import { type Endpoint, selectTransport, type TlsIdentity, type Transport } from './transport/index.ts';
+import { PathChooser, type PathSource } from './transport/path-choice.ts';
+import { DIRECT_PATH } from './transport/paths.ts';
 
 export interface ConnectionOptions {
   readonly clientId: string;
   readonly endpoint: Endpoint;
   readonly identity: TlsIdentity;
-  /** Tunnel through this HTTP CONNECT proxy. @default none: straight to the endpoint */
-  readonly proxy?: ProxySettings;
+  /**
+   * The ordered paths (proxies, then direct), asked again at every connect and re-probe.
+   * @default direct only
+   */
+  readonly paths?: PathSource;
+  /** While on a later path, how often the earlier (preferred) ones are probed. @default 300_000 */
+  readonly preferredReprobeMs?: number;
   /** Ask for ALPN x-amzn-mqtt-ca. @default only on port 443 */
   readonly alpn?: boolean;
   /** Subscribed with QoS 1 after every connect, before `connected` is emitted. */
@@ -49,7 +52,13 @@ export interface ConnectionOptions {
 export interface ConnectionEvents {
   connecting: [{ attempt: number }];
   connected: [{ attempt: number; sessionPresent: boolean }];
-  failed: [{ attempt: number; failure: ConnectFailure; retryInMs: number }];
+  /**
+   * One path failed. `next` is the path tried at once (retryInMs 0), or null when every path of
+   * this attempt failed and the next attempt starts from the top after `retryInMs`.
+   */
+  failed: [
+    { attempt: number; path: string; failure: ConnectFailure; retryInMs: number; next: string | null },
+  ];
   disconnected: [{ reason: string; retryInMs: number | null }];
   message: [topic: string, payload: Buffer];
 }
@@ -93,17 +102,68 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private lastError: unknown;
   private readonly pending = new Set<PendingPublish>();
   private rtt: number | null = null;
-  /** How this connection reaches the endpoint (what heartbeats report as connectivity). */
-  readonly transport: Transport;
+  /** Set while ending a working connection to move to a preferred path. */
+  private movingReason: string | undefined;
+  private readonly chooser: PathChooser;
 
   constructor(private readonly options: ConnectionOptions) {
     super();
-    this.transport = selectTransport({
-      endpoint: options.endpoint,
-      identity: options.identity,
-      ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
-      ...(options.alpn === undefined ? {} : { alpn: options.alpn }),
+    const describe = (err: unknown) => describeConnectFailure(err, options.endpoint);
+    this.chooser = new PathChooser({
+      source: options.paths ?? { plan: async () => ({ paths: [DIRECT_PATH], skipped: [] }) },
+      transportFor: (path) =>
+        selectTransport({
+          endpoint: options.endpoint,
+          identity: options.identity,
+          ...(path.proxy === undefined ? {} : { proxy: path.proxy }),
+          ...(options.alpn === undefined ? {} : { alpn: options.alpn }),
+        }),
+      openTimeoutMs: options.connectTimeoutMs,
+      reprobeMs: options.preferredReprobeMs ?? 300_000,
+      describe: (err) => describe(err).reason,
+      onPathFailed: (path, err, next) =>
+        this.emit('failed', {
+          attempt: this.attempts,
+          path: path.name,
+          failure: describe(err),
+          retryInMs: 0,
+          next: next.name,
+        }),
+      onSkipped: (skipped) => options.logger.warn('proxy path skipped', { ...skipped }),
+      onMoveBack: (reason) => this.moveBack(reason),
+      onProbe: (path, outcome) => {
+        if (outcome.startsWith('TLS interception'))
+          options.logger.error('TLS interception', { path: path.name, reason: outcome });
+        else options.logger.debug('preferred path probed', { path: path.name, outcome });
+      },
     });
+  }
+
+  /** How this connection reaches the endpoint: the path in use, or the last one tried. */
+  get transport(): Transport {
+    return this.chooser.transport();
+  }
+
+  /** The path in use as the heartbeat reports it. */
+  connectivity(): Connectivity {
+    const transport = this.chooser.transport();
+    const { source } = this.chooser.path();
+    const failures = this.chooser.failures();
+    const interception = this.chooser.interception();
+    return {
+      transport: transport.kind,
+      port: transport.endpoint.port,
+      proxy: transport.proxy,
+      rttMs: this.rtt,
+      ...(source === undefined ? {} : { proxySource: source }),
+      ...(failures.length === 0 ? {} : { pathFailures: failures.slice(0, 17) }),
+      ...(interception === undefined ? {} : { interception }),
+    };
+  }
+
+  /** Re-reads the paths now (after a policy change): moves when a preferred one works or the one in use is gone. */
+  reconsiderPaths(): void {
+    if (this.isConnected()) this.chooser.reprobeNow();
   }
 
   get state(): ConnectionState {
@@ -189,6 +249,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const wasConnected = this.isConnected();
     this.stateValue = 'stopped';
     clearTimeout(this.retryTimer);
+    this.chooser.stopReprobe();
     const client = this.client;
     this.client = undefined;
     if (client !== undefined) {
@@ -222,20 +283,34 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.run(client, attempt);
       return;
     }
-    // TCP, the proxy's tunnel and TLS are ours (every failure named); mqtt.js runs on the result.
-    this.transport.open(this.options.connectTimeoutMs).then(
-      ({ socket }) => {
-        if (this.stateValue !== 'connecting' || this.attempts !== attempt) {
-          socket.destroy();
-          return;
+    // TCP, the proxy's tunnel and TLS are ours (every failure named), path after path in order;
+    // mqtt.js runs on the first socket that opens.
+    const stillWanted = () => this.stateValue === 'connecting' && this.attempts === attempt;
+    this.chooser.openRound(stillWanted).then(
+      (round) => {
+        if (round.opened) {
+          this.run(new MqttClient(() => round.facts.socket, this.clientOptions()), attempt);
+        } else if ('error' in round) {
+          this.lastError = round.error;
+          this.reportAndRetry(false, attempt);
         }
-        this.run(new MqttClient(() => socket, this.clientOptions()), attempt);
       },
       (err: unknown) => {
-        if (this.stateValue !== 'connecting' || this.attempts !== attempt) return;
+        if (!stillWanted()) return;
         this.lastError = err;
         this.reportAndRetry(false, attempt);
       },
+    );
+  }
+
+  /** Ends the working connection cleanly and connects again from the top of the paths. */
+  private moveBack(reason: string): void {
+    const client = this.client;
+    if (!this.isConnected() || client === undefined || this.movingReason !== undefined) return;
+    this.movingReason = reason;
+    this.chooser.stopReprobe();
+    void withTimeout(client.endAsync(false), this.options.disconnectTimeoutMs, 'MQTT disconnect').catch(() =>
+      client.end(true),
     );
   }
 
@@ -257,6 +332,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           if (this.client !== client || this.stateValue !== 'connecting') return;
           this.stateValue = 'connected';
           this.connectedAt = Date.now();
+          if (this.options.createClient === undefined) this.chooser.startReprobe();
           this.emit('connected', { attempt, sessionPresent: connack.sessionPresent });
         },
         (err: unknown) => {
@@ -306,9 +382,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.client !== client) return;
     retire(client);
     this.client = undefined;
+    this.chooser.stopReprobe();
     const wasConnected = this.stateValue === 'connected';
     this.rejectPending(new NotConnectedError('connection lost before the broker acknowledged'));
     if (this.stateValue === 'stopped') return;
+    const moving = this.movingReason;
+    this.movingReason = undefined;
+    if (moving !== undefined && wasConnected) {
+      // Not a failure: no backoff, and the next attempt starts from the top of the paths.
+      this.emit('disconnected', { reason: moving, retryInMs: 0 });
+      if ((this.stateValue as ConnectionState) === 'stopped') return;
+      this.stateValue = 'waiting';
+      this.retryTimer = setTimeout(() => this.attempt(), 0);
+      return;
+    }
     this.reportAndRetry(wasConnected, attempt);
   }
 
@@ -332,7 +419,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
               reason: `${this.options.endpoint.host}:${this.options.endpoint.port} closed the connection during connect`,
             }
           : describeConnectFailure(this.lastError, this.options.endpoint);
-      this.emit('failed', { attempt, failure, retryInMs });
+      this.emit('failed', { attempt, path: this.chooser.path().name, failure, retryInMs, next: null });
     }
     // A listener may have stopped us while handling the event.
     if ((this.stateValue as ConnectionState) === 'stopped') return;

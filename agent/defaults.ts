@@ -25,14 +25,31 @@ export const agentDefaults = {
     backoff: { baseMs: 1_000, maxMs: 120_000, jitter: 0.5 },
     /** Bound on a clean DISCONNECT at shutdown. */
     disconnectTimeoutMs: 3_000,
+    /** While connected through a later path, how often the earlier (preferred) paths are probed. */
+    preferredReprobeMs: 300_000,
   },
+  /** Store and forward, bounded per data class (agent/outbox/classes.ts, docs/agent-outbox.md). */
   outbox: {
-    /** Queued messages kept while offline; the oldest go first when full. */
-    maxMessages: 10_000,
-    /** 64 MiB: about a day of analyzer batches for a few sessions. */
-    maxBytes: 64 * 1024 * 1024,
     /** QoS 1 publishes in flight while draining (TCP keeps them in order). */
     maxInFlight: 8,
+    classes: {
+      /** A day of batches for 3 sessions at 50 KB (864, 43 MB) fits; past it, the oldest batch goes. */
+      analyzer: { maxMessages: 2_000, maxBytes: 48 * 1024 * 1024 },
+      /** Past this backlog the queued reports collapse into one full report (a resync). */
+      inventory: { maxMessages: 32, maxBytes: 2 * 1024 * 1024 },
+      /** Never dropped: past this, a new result is refused (the command ends timed-out in the cloud). */
+      'command-result': { maxMessages: 5_000, maxBytes: 8 * 1024 * 1024 },
+      /** Policy requests and the like: the oldest goes first (the next request asks again). */
+      other: { maxMessages: 200, maxBytes: 1024 * 1024 },
+    },
+    /** Sending from the outbox, live or replayed: well under IoT Core's 100 publishes/s per connection. */
+    replay: {
+      messagesPerSec: 20,
+      bytesPerSec: 256 * 1024,
+      /** A backlog waits 0..min(jitterMaxMs, queued × jitterPerQueuedMs) before replaying. */
+      jitterMaxMs: 30_000,
+      jitterPerQueuedMs: 100,
+    },
   },
   /** Bound on the final outbox flush when the agent stops. */
   stopFlushTimeoutMs: 5_000,

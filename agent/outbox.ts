@@ -1,25 +1,41 @@
 /**
  * Store and forward: QoS 1 messages wait here, on disk, until the broker acknowledges them.
  *
- * One file per message under `<dataDir>/outbox/`, named by a monotonic sequence so the folder
- * lists in send order. A file is written to a temp name, fsync'd, then renamed: after a crash a
- * message is either fully queued or absent, never half. It is deleted only after the PUBACK, so
- * delivery is at-least-once (the cloud side is idempotent). Bounded by count and bytes; when full,
- * the oldest message goes first, and that is logged.
+ * One file per message under `<dataDir>/outbox/` (outbox/files.ts), written durably, deleted only
+ * after the PUBACK: delivery is at-least-once (the cloud side is idempotent). Each message belongs
+ * to a data class (outbox/classes.ts) with its own bound and its own rule when full; what the bounds
+ * cost is counted (outbox/counters.ts). Sending is paced (outbox/pacing.ts): a jitter before a
+ * backlog replays, then a token bucket. docs/agent-outbox.md has the whole design.
  */
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
+import type { OutboxStatus } from '#protocol/heartbeat.ts';
 import { errorMessage } from './logger.ts';
 import type { AgentLogger } from './module.ts';
+import { type DataClass, dataClassOf } from './outbox/classes.ts';
+import { type OutboxCounters, readCounters, writeCounters } from './outbox/counters.ts';
+import { InventoryBacklogCollapsed, OutboxClassFull, OutboxError } from './outbox/errors.ts';
+import {
+  CORRUPT_SUFFIX,
+  decodeOutboxFile,
+  encodeOutboxFile,
+  listQueued,
+  messageFileName,
+  type OutboxMessage,
+  syncDir,
+  unlinkQuietly,
+  writeDurably,
+} from './outbox/files.ts';
+import type { OutboxLimits } from './outbox/limits.ts';
+import { type PacingClock, ReplayPacer } from './outbox/pacing.ts';
+import { MessageQueue, type QueuedEntry, type Waiter } from './outbox/queue.ts';
 
-export interface OutboxMessage {
-  readonly seq: number;
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly qos: 0 | 1;
-  readonly enqueuedAt: number;
-}
+export type { DataClass } from './outbox/classes.ts';
+export { InventoryBacklogCollapsed, OutboxClassFull, OutboxError } from './outbox/errors.ts';
+export type { OutboxMessage } from './outbox/files.ts';
+export { decodeOutboxFile, encodeOutboxFile } from './outbox/files.ts';
+export { type OutboxLimits, type OutboxTuning, outboxLimits } from './outbox/limits.ts';
 
 /** Sends one message on the live connection; resolves on the broker's acknowledgement. */
 export type OutboxSender = (message: OutboxMessage) => Promise<void>;
@@ -27,7 +43,12 @@ export type OutboxSender = (message: OutboxMessage) => Promise<void>;
 export interface Outbox {
   /** Durably queues a message; resolves once the broker acknowledged it. */
   enqueue(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
-  /** Durably queues a message; resolves once it is on disk. `delivered` settles on acknowledgement. */
+  /**
+   * Durably queues a message; resolves once it is on disk (then it is sent, even after a crash,
+   * unless its class's bound drops it: analyzer batches, inventory collapsed into a resync).
+   * `delivered` settles on acknowledgement. Rejects with InventoryBacklogCollapsed or
+   * OutboxClassFull when the class's bound refuses it.
+   */
   put(topic: string, payload: Buffer, qos: 0 | 1): Promise<{ readonly delivered: Promise<void> }>;
   /** Starts sending queued messages, oldest first, through `send` (call on connect). */
   attach(send: OutboxSender): void;
@@ -36,111 +57,14 @@ export interface Outbox {
   /** Resolves true once nothing is queued, false if `timeoutMs` passes first. */
   flush(timeoutMs: number): Promise<boolean>;
   stats(): { readonly count: number; readonly bytes: number };
+  /** What is queued and what the bounds have cost so far (the heartbeat's `outbox`). */
+  status(): OutboxStatus;
   /** Detaches and releases waiters; queued messages stay on disk for the next start. */
   close(): Promise<void>;
 }
 
-export interface OutboxLimits {
-  readonly maxMessages: number;
-  readonly maxBytes: number;
-  readonly maxInFlight: number;
-  /** Pause after a failed send while still attached. @default 5_000 */
-  readonly retryAfterMs?: number;
-}
-
-export class OutboxError extends Error {
-  override readonly name = 'OutboxError';
-}
-
-const MAGIC = Buffer.from('FPOB1', 'ascii');
-const SUFFIX = '.msg';
-const TMP_SUFFIX = '.tmp';
-const NAME_DIGITS = 16;
-
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-interface Entry {
-  readonly seq: number;
-  readonly file: string;
-  readonly bytes: number;
-  inFlight: boolean;
-  readonly waiters: Waiter[];
-}
-
-interface Header {
-  topic: string;
-  qos: 0 | 1;
-  enqueuedAt: number;
-}
-
-export function encodeOutboxFile(header: Header, payload: Buffer): Buffer {
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(head.length);
-  return Buffer.concat([MAGIC, len, head, payload]);
-}
-
-export function decodeOutboxFile(seq: number, data: Buffer): OutboxMessage {
-  if (data.length < MAGIC.length + 4 || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new OutboxError('not an outbox file (bad magic)');
-  }
-  const len = data.readUInt32BE(MAGIC.length);
-  const start = MAGIC.length + 4;
-  if (start + len > data.length) throw new OutboxError('truncated header');
-  const header = JSON.parse(data.subarray(start, start + len).toString('utf8')) as Partial<Header>;
-  if (typeof header.topic !== 'string' || (header.qos !== 0 && header.qos !== 1)) {
-    throw new OutboxError('header lacks topic or qos');
-  }
-  return {
-    seq,
-    topic: header.topic,
-    qos: header.qos,
-    enqueuedAt: typeof header.enqueuedAt === 'number' ? header.enqueuedAt : 0,
-    payload: data.subarray(start + len),
-  };
-}
-
-const fileName = (seq: number) => `${String(seq).padStart(NAME_DIGITS, '0')}${SUFFIX}`;
-
-async function writeDurably(dir: string, name: string, data: Buffer): Promise<void> {
-  const tmp = join(dir, `${name}${TMP_SUFFIX}`);
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, join(dir, name));
-  await syncDir(dir);
-}
-
-/** Makes the rename itself durable. Directories cannot be opened on Windows: best effort. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
-async function unlinkQuietly(path: string): Promise<void> {
-  await unlink(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
-}
-
 export class DiskOutbox implements Outbox {
-  private readonly entries: Entry[] = [];
-  private bytes = 0;
+  private readonly queue = new MessageQueue();
   private nextSeq: number;
   private writeChain: Promise<void> = Promise.resolve();
   private sender: OutboxSender | undefined;
@@ -149,49 +73,53 @@ export class DiskOutbox implements Outbox {
   private pumpAgain = false;
   private paused = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Set while waiting out the jitter before a backlog replays, or for the token bucket. */
+  private waitTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly emptyWaiters = new Set<() => void>();
+  private readonly pacer: ReplayPacer;
 
   private constructor(
     private readonly dir: string,
     private readonly limits: OutboxLimits,
     private readonly logger: AgentLogger,
-    existing: Entry[],
+    private readonly counters: OutboxCounters,
+    clock: PacingClock,
+    existing: QueuedEntry[],
   ) {
-    this.entries.push(...existing);
-    this.bytes = existing.reduce((sum, e) => sum + e.bytes, 0);
-    this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
+    for (const entry of existing) this.queue.push(entry);
+    this.nextSeq = this.queue.lastSeq + 1;
+    this.pacer = new ReplayPacer(limits.replay, clock);
   }
 
   /** Opens (creating if needed) the outbox in `dir`, picking up what a previous run left. */
-  static async open(dir: string, limits: OutboxLimits, logger: AgentLogger): Promise<DiskOutbox> {
+  static async open(
+    dir: string,
+    limits: OutboxLimits,
+    logger: AgentLogger,
+    clock: PacingClock = {},
+  ): Promise<DiskOutbox> {
     await mkdir(dir, { recursive: true });
-    const existing: Entry[] = [];
-    for (const name of (await readdir(dir)).sort()) {
-      const file = join(dir, name);
-      if (name.endsWith(TMP_SUFFIX)) {
-        // A write the previous run did not finish: the caller was never told it was queued.
-        await unlinkQuietly(file);
-        continue;
-      }
-      if (!name.endsWith(SUFFIX)) continue;
-      const seq = Number(name.slice(0, -SUFFIX.length));
-      if (!Number.isSafeInteger(seq)) continue;
-      const { size } = await stat(file);
-      existing.push({ seq, file, bytes: size, inFlight: false, waiters: [] });
-    }
-    const outbox = new DiskOutbox(dir, limits, logger, existing);
+    const listed = await listQueued(dir);
+    const { counters, problem } = readCounters(dir);
+    if (problem !== undefined) logger.warn('outbox: counters start again from zero', { problem });
+    const existing = listed.map((m) => ({ ...m, inFlight: false, removed: false, waiters: [] }));
+    const outbox = new DiskOutbox(dir, limits, logger, counters, clock, existing);
     if (existing.length > 0) {
       logger.info('outbox: messages left from a previous run', {
         count: existing.length,
-        bytes: outbox.bytes,
+        bytes: outbox.queue.bytes,
       });
     }
     return outbox;
   }
 
   stats(): { count: number; bytes: number } {
-    return { count: this.entries.length, bytes: this.bytes };
+    return { count: this.queue.count, bytes: this.queue.bytes };
+  }
+
+  status(): OutboxStatus {
+    return { queued: this.queue.count, bytes: this.queue.bytes, ...this.counters };
   }
 
   async enqueue(topic: string, payload: Buffer, qos: 0 | 1): Promise<void> {
@@ -206,22 +134,25 @@ export class DiskOutbox implements Outbox {
         new OutboxError(`payload for ${topic} is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`),
       );
     }
-    const seq = this.nextSeq++;
+    const dataClass = dataClassOf(topic);
     const data = encodeOutboxFile({ topic, qos, enqueuedAt: Date.now() }, payload);
-    if (data.length > this.limits.maxBytes) {
-      return Promise.reject(new OutboxError(`message of ${data.length} bytes exceeds the outbox bound`));
+    // Inventory is never refused for its size: a lone full report always gets in.
+    if (dataClass !== 'inventory' && data.length > this.limits.classes[dataClass].maxBytes) {
+      return Promise.reject(
+        new OutboxError(`message of ${data.length} bytes exceeds the ${dataClass} share of the outbox`),
+      );
     }
-    const name = fileName(seq);
     // Writes are chained so entries join the queue in sequence order.
     const written = this.writeChain.then(async () => {
+      await this.admit(dataClass, data.length);
+      const seq = this.nextSeq++;
+      const name = messageFileName(seq, dataClass, data.length);
       await writeDurably(this.dir, name, data);
-      this.makeRoomFor(data.length);
       const waiters: Waiter[] = [];
       const delivered = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
       // The caller may ignore `delivered`; an eviction must not become an unhandled rejection.
       delivered.catch(() => undefined);
-      this.entries.push({ seq, file: join(this.dir, name), bytes: data.length, inFlight: false, waiters });
-      this.bytes += data.length;
+      this.queue.push({ seq, name, bytes: data.length, dataClass, inFlight: false, removed: false, waiters });
       this.pump();
       return { delivered };
     });
@@ -236,16 +167,27 @@ export class DiskOutbox implements Outbox {
     this.sender = send;
     this.paused = false;
     clearTimeout(this.retryTimer);
+    this.clearWait();
+    const delayMs = this.pacer.startDelayMs(this.queue.count);
+    if (delayMs > 0) {
+      this.logger.info('outbox: replaying the backlog after a random delay', {
+        queued: this.queue.count,
+        delayMs,
+      });
+      this.waitThenPump(delayMs);
+      return;
+    }
     this.pump();
   }
 
   detach(): void {
     this.sender = undefined;
     clearTimeout(this.retryTimer);
+    this.clearWait();
   }
 
   flush(timeoutMs: number): Promise<boolean> {
-    if (this.entries.length === 0) return Promise.resolve(true);
+    if (this.queue.count === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (value: boolean) => {
         clearTimeout(timer);
@@ -263,41 +205,113 @@ export class DiskOutbox implements Outbox {
     this.detach();
     await this.writeChain;
     const err = new OutboxError('outbox closed; the message stays queued on disk for the next start');
-    for (const entry of this.entries) for (const w of entry.waiters.splice(0)) w.reject(err);
+    for (const entry of this.queue.all()) for (const w of entry.waiters.splice(0)) w.reject(err);
     for (const waiter of [...this.emptyWaiters]) waiter();
   }
 
-  private makeRoomFor(bytes: number): void {
-    while (
-      this.entries.length > 0 &&
-      (this.entries.length + 1 > this.limits.maxMessages || this.bytes + bytes > this.limits.maxBytes)
-    ) {
-      const oldest = this.entries[0];
+  // ------------------------------------------------------------------ class bounds
+
+  /**
+   * Makes room for a message of `dataClass` before it is written, so the folder never holds more
+   * than the bounds. Throws when the class's rule refuses the message.
+   */
+  private async admit(dataClass: DataClass, bytes: number): Promise<void> {
+    const bound = this.limits.classes[dataClass];
+    const fits = () => {
+      const used = this.queue.use(dataClass);
+      return used.count + 1 <= bound.maxMessages && used.bytes + bytes <= bound.maxBytes;
+    };
+    if (fits()) return;
+    if (dataClass === 'command-result') {
+      throw new OutboxClassFull(
+        `the outbox holds ${this.queue.use(dataClass).count} undelivered command results (its bound): this one is refused, none is dropped`,
+      );
+    }
+    if (dataClass === 'inventory') return this.collapseInventory();
+    // analyzer and other: the oldest of the class goes first (one in flight may still be acknowledged).
+    const dropped: QueuedEntry[] = [];
+    while (!fits()) {
+      const oldest = this.queue.oldestWaiting(dataClass);
       if (oldest === undefined) break;
-      this.logger.warn('outbox full: dropping the oldest queued message', {
-        seq: oldest.seq,
-        bytes: oldest.bytes,
-        queued: this.entries.length,
-        queuedBytes: this.bytes,
-      });
-      this.remove(oldest, new OutboxError('evicted from the full outbox before delivery'));
-      void unlinkQuietly(oldest.file).catch((err) =>
-        this.logger.error('outbox: cannot delete evicted message', {
-          file: oldest.file,
+      this.remove(oldest, new OutboxError(`dropped from the full ${dataClass} share of the outbox`));
+      dropped.push(oldest);
+    }
+    if (dropped.length === 0) return;
+    if (dataClass === 'analyzer') {
+      this.counters.analyzerBatchesDropped += dropped.length;
+      // Counted before the files go: a crash in between overstates a loss, never hides one.
+      this.persistCounters();
+    }
+    this.logger.warn(`outbox: ${dataClass} share full, dropped the oldest`, {
+      dropped: dropped.length,
+      seqs: dropped.map((e) => e.seq),
+      analyzerBatchesDropped: this.counters.analyzerBatchesDropped,
+    });
+    await this.unlinkAll(dropped);
+  }
+
+  /**
+   * The inventory backlog passed its bound: the queued (not in-flight) reports go, and the caller
+   * is told to publish one full report instead. A crash before that full report is queued leaves
+   * no gap either: the inventory module sends a full report at every start.
+   */
+  private async collapseInventory(): Promise<void> {
+    const queued = this.queue.allWaiting('inventory');
+    // Only in-flight reports (or none) to make room from: the new one gets in over the bound.
+    if (queued.length === 0) return;
+    const collapsed = new InventoryBacklogCollapsed(queued.length);
+    for (const entry of queued) this.remove(entry, collapsed);
+    this.counters.inventoryCollapses += 1;
+    this.persistCounters();
+    this.logger.warn('outbox: inventory backlog collapsed into one full report', {
+      removed: queued.length,
+      inventoryCollapses: this.counters.inventoryCollapses,
+    });
+    await this.unlinkAll(queued);
+    throw collapsed;
+  }
+
+  private persistCounters(): void {
+    try {
+      writeCounters(this.dir, this.counters);
+    } catch (err) {
+      this.logger.error('outbox: cannot persist counters', { error: errorMessage(err) });
+    }
+  }
+
+  private async unlinkAll(entries: readonly QueuedEntry[]): Promise<void> {
+    for (const entry of entries) {
+      await unlinkQuietly(join(this.dir, entry.name)).catch((err) =>
+        this.logger.error('outbox: cannot delete a dropped message', {
+          file: entry.name,
           error: errorMessage(err),
         }),
       );
     }
+    await syncDir(this.dir);
   }
 
-  private remove(entry: Entry, err?: Error): void {
-    const index = this.entries.indexOf(entry);
-    if (index < 0) return;
-    this.entries.splice(index, 1);
-    this.bytes -= entry.bytes;
+  private remove(entry: QueuedEntry, err?: Error): void {
+    if (!this.queue.delete(entry)) return;
     if (entry.inFlight) this.inFlight -= 1;
     for (const w of entry.waiters.splice(0)) err === undefined ? w.resolve() : w.reject(err);
-    if (this.entries.length === 0) for (const waiter of [...this.emptyWaiters]) waiter();
+    if (this.queue.count === 0) for (const waiter of [...this.emptyWaiters]) waiter();
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  private clearWait(): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+  }
+
+  private waitThenPump(delayMs: number): void {
+    if (this.waitTimer !== undefined) return;
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = undefined;
+      this.pump();
+    }, delayMs);
+    this.waitTimer.unref();
   }
 
   /** One pump at a time: messages are handed to the sender strictly in queue order. */
@@ -317,26 +331,37 @@ export class DiskOutbox implements Outbox {
   }
 
   private async pumpLoop(): Promise<void> {
-    while (this.sender !== undefined && !this.paused && this.inFlight < this.limits.maxInFlight) {
-      const entry = this.entries.find((e) => !e.inFlight);
+    while (
+      this.sender !== undefined &&
+      !this.paused &&
+      this.waitTimer === undefined &&
+      this.inFlight < this.limits.maxInFlight
+    ) {
+      const entry = this.queue.nextToSend();
       if (entry === undefined) return;
+      const waitMs = this.pacer.reserve(entry.bytes);
+      if (waitMs > 0) {
+        this.waitThenPump(waitMs);
+        return;
+      }
       entry.inFlight = true;
       this.inFlight += 1;
+      const file = join(this.dir, entry.name);
       let message: OutboxMessage;
       try {
-        message = decodeOutboxFile(entry.seq, await readFile(entry.file));
+        message = decodeOutboxFile(entry.seq, await readFile(file));
       } catch (err) {
-        if (!this.entries.includes(entry)) continue; // evicted meanwhile
-        this.logger.error('outbox: unreadable message dropped', {
-          file: entry.file,
+        if (entry.removed) continue; // dropped meanwhile
+        this.logger.error('outbox: unreadable message moved aside', {
+          file,
           error: errorMessage(err),
         });
         this.remove(entry, new OutboxError(`queued message unreadable: ${errorMessage(err)}`));
-        await rename(entry.file, `${entry.file}.corrupt`).catch(() => undefined);
+        await rename(file, `${file}${CORRUPT_SUFFIX}`).catch(() => undefined);
         continue;
       }
       const send = this.sender;
-      if (!this.entries.includes(entry)) continue;
+      if (entry.removed) continue;
       if (send === undefined) {
         entry.inFlight = false;
         this.inFlight -= 1;
@@ -355,11 +380,11 @@ export class DiskOutbox implements Outbox {
     }
   }
 
-  private async onAcknowledged(entry: Entry): Promise<void> {
-    if (!this.entries.includes(entry)) return; // evicted while in flight
-    await unlinkQuietly(entry.file).catch((err) =>
+  private async onAcknowledged(entry: QueuedEntry): Promise<void> {
+    if (entry.removed) return; // dropped while in flight
+    await unlinkQuietly(join(this.dir, entry.name)).catch((err) =>
       this.logger.error('outbox: cannot delete delivered message', {
-        file: entry.file,
+        file: entry.name,
         error: errorMessage(err),
       }),
     );
@@ -367,14 +392,14 @@ export class DiskOutbox implements Outbox {
     this.pump();
   }
 
-  private onSendFailed(entry: Entry, err: unknown): void {
-    if (!this.entries.includes(entry)) return;
+  private onSendFailed(entry: QueuedEntry, err: unknown): void {
+    if (entry.removed) return;
     entry.inFlight = false;
     this.inFlight -= 1;
     this.pauseAfterFailure(entry, err);
   }
 
-  private pauseAfterFailure(entry: Entry, err: unknown): void {
+  private pauseAfterFailure(entry: QueuedEntry, err: unknown): void {
     if (this.paused) return;
     this.paused = true;
     this.logger.debug('outbox: send failed; will retry', { seq: entry.seq, error: errorMessage(err) });

@@ -226,6 +226,7 @@ async function runOne(devices: number, opts: Settings) {
     FLEETPULSE_DYNAMODB_PORT: opts.portBase + 2,
     FLEETPULSE_SQS_S3_PORT: opts.portBase + 3,
     FLEETPULSE_IOT_DATA_PORT: opts.portBase + 4,
+    FLEETPULSE_MQTT_ALPN_PORT: opts.portBase + 5,
   };
   const output: string[] = [];
   const started = performance.now();

@@ -8,6 +8,7 @@ import { ConfigError, loadAgentConfig } from '#agent/config.ts';
 import { realAgentModules } from '#agent/real-modules.ts';
 import { handleStopSignals } from '#agent/stop-signals.ts';
 import { AGENT_VERSION } from '#agent/version.ts';
+import { diagnoseCommand } from '#cli/diagnose-command.ts';
 
 async function run(opts: { config: string }): Promise<void> {
   const config = await loadAgentConfig(opts.config);
@@ -49,6 +50,8 @@ program
   .description('run the agent in the foreground until SIGINT/SIGTERM')
   .requiredOption('-c, --config <path>', 'agent.json (as written by `fleetpulse devices register`)')
   .action(run);
+
+program.addCommand(diagnoseCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
  * fleetpulse: the operator's CLI. Registers devices (local cloud or AWS IoT), reads the fleet
  * and its inventory through the operator API, and inspects and replays dead letters.
  */
+
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from '#agent/version.ts';
@@ -10,6 +11,7 @@ import { analyzerCommand } from './analyzer-command.ts';
 import { type DeviceFilter, type DeviceView, getDevice, listDevices } from './api-client.ts';
 import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
 import { addWakeCommand, commandsCommand } from './commands-command.ts';
+import { connectivityLines } from './connectivity-format.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { ago, field, table, text } from './format.ts';
 import { addInventoryCommands } from './inventory-command.ts';
@@ -176,8 +178,9 @@ export function buildProgram(): Command {
         )}`,
       );
     }
-    const details = Object.entries(device).filter(([k]) => !['sessions'].includes(k));
+    const details = Object.entries(device).filter(([k]) => !['sessions', 'connectivity'].includes(k));
     console.log(`\n${details.map(([k, v]) => `${k}: ${field(k, v)}`).join('\n')}`);
+    if (device.connectivity !== undefined) console.log(connectivityLines(device.connectivity).join('\n'));
   });
 
   addInventoryCommands(devices, deviceIdArg);

@@ -11,6 +11,11 @@ import { formatZodIssues } from '#protocol/zod-issues.ts';
 
 export const LocalEndpointsSchema = z.looseObject({
   mqttUrl: z.string().regex(/^mqtts:\/\//, 'mqttUrl must be mqtts://host:port'),
+  /** The 443-style listener (MQTT with ALPN, HTTPS otherwise); absent in files written before it existed. */
+  mqttAlpnUrl: z
+    .string()
+    .regex(/^mqtts:\/\//, 'mqttAlpnUrl must be mqtts://host:port')
+    .optional(),
   apiUrl: z.string().url(),
   apiToken: z.string().min(1),
   caCertPath: z.string().min(1).optional(),

@@ -69,6 +69,9 @@ export async function registerLocal(input: {
   const ca = await ensureDevCa(dirname(caPath));
   const issued = await issueDeviceCert(ca, input.deviceId);
   const { host, port } = mqttEndpointOf(endpoints.mqttUrl);
+  // The 443-style listener answers HTTPS without ALPN: where diagnose reads the cloud's clock.
+  const alpnPort =
+    endpoints.mqttAlpnUrl === undefined ? undefined : mqttEndpointOf(endpoints.mqttAlpnUrl).port;
   await mkdir(input.out, { recursive: true });
   await copyFile(caPath, join(input.out, 'ca.pem'));
   return writeDeviceFolder(
@@ -79,6 +82,9 @@ export async function registerLocal(input: {
       region: input.region,
       endpoint: host,
       port,
+      ...(alpnPort === undefined ? {} : { httpsPort: alpnPort }),
+      // A cloud started with FLEETPULSE_MQTT_PORT=off has only that listener: MQTT there needs ALPN.
+      ...(alpnPort === port ? { alpn: true } : {}),
       certPath: 'cert.pem',
       keyPath: 'key.pem',
       caPath: 'ca.pem',

@@ -6,15 +6,20 @@
  * A PUBLISH whose payload exceeds IoT Core's 128 KB is refused like AWS refuses it (PAYLOAD_LIMIT_EXCEEDED:
  * never acknowledged, never routed, the connection closed with disconnect reason CLIENT_ERROR), as
  * soon as its header arrives, before its body is buffered.
+ *
+ * Two listeners share that handling: the 8883-style port (MQTT whatever ALPN the client offers, or
+ * none), and the 443-style port (alpn-listener.ts), MQTT only with ALPN `x-amzn-mqtt-ca` and
+ * HTTPS otherwise, like IoT Core's 443. Either may be left out.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
-import { createServer, type TLSSocket } from 'node:tls';
+import { createServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { MAX_PAYLOAD_BYTES } from '#protocol/encoding.ts';
 import { isDeviceId } from '#protocol/ids.ts';
 import type { LifecycleEvent } from '#protocol/lifecycle.ts';
 import { BASIC_INGEST_PREFIX, deviceAcl, parseBasicIngest, topics } from '#protocol/topics.ts';
+import { type AlpnListener, startAlpnListener } from './alpn-listener.ts';
 import type { DevCa, IssuedCert } from './dev-ca.ts';
 import { closeServer, listenLocal, plainIp } from './http.ts';
 import {
@@ -38,14 +43,20 @@ export interface DevicePublish {
 }
 
 export interface LocalBroker {
-  readonly url: string;
+  /** The 8883-style listener (any ALPN, or none); undefined when it was left out. */
+  readonly url: string | undefined;
+  /** The 443-style listener (MQTT only with ALPN x-amzn-mqtt-ca, else HTTPS); undefined when left out. */
+  readonly alpnUrl: string | undefined;
   /** Publishes as the cloud (bypasses device authorization), like the IoT data plane. */
   publish(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface BrokerOptions {
-  readonly port: number;
+  /** The 8883-style listener's port (0: any free one); null: no such listener. */
+  readonly port: number | null;
+  /** The 443-style listener's port (0: any free one); null or absent: no such listener. */
+  readonly alpnPort?: number | null;
   readonly ca: DevCa;
   readonly serverCert: IssuedCert;
   readonly log: Log;
@@ -204,38 +215,59 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     );
   }
 
-  const server: NetServer = createServer(
-    {
-      ca: options.ca.certPem,
-      cert: options.serverCert.certPem,
-      key: options.serverCert.keyPem,
-      requestCert: true,
-      rejectUnauthorized: true,
-      // Port-443 clients ask for AWS's ALPN protocol; accept it like IoT Core does.
-      ALPNCallback: ({ protocols }) =>
-        protocols.find((p) => p === 'x-amzn-mqtt-ca' || p === 'mqtt') ?? protocols[0],
-    },
-    (socket) => {
-      const client = broker.handle(socket);
-      guardPacketSize(socket, MAX_PAYLOAD_BYTES, (oversize) => {
-        refuseOversize(client, oversize.bytes);
-        socket.destroy();
-      });
-    },
-  );
+  const tls: TlsOptions = {
+    ca: options.ca.certPem,
+    cert: options.serverCert.certPem,
+    key: options.serverCert.keyPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+  };
+  /** Every MQTT socket, from either listener: authenticated, authorized and size-guarded alike. */
+  function handleMqtt(socket: TLSSocket): void {
+    const client = broker.handle(socket);
+    guardPacketSize(socket, MAX_PAYLOAD_BYTES, (oversize) => {
+      refuseOversize(client, oversize.bytes);
+      socket.destroy();
+    });
+  }
+
+  let server: NetServer | undefined;
   // Sockets still in the TLS handshake are not aedes clients; stop() destroys them too.
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('tlsClientError', (err, socket) => {
-    log.debug(`TLS handshake refused from ${plainIp(socket.remoteAddress)}: ${err.message}`);
-  });
-  const port = await listenLocal(server, options.port);
+  let port: number | undefined;
+  if (options.port !== null) {
+    server = createServer(
+      {
+        ...tls,
+        // Clients may offer AWS's ALPN here too; IoT Core's 8883 takes MQTT whatever they offer.
+        ALPNCallback: ({ protocols }) =>
+          protocols.find((p) => p === 'x-amzn-mqtt-ca' || p === 'mqtt') ?? protocols[0],
+      },
+      handleMqtt,
+    );
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('tlsClientError', (err, socket) => {
+      log.debug(`TLS handshake refused from ${plainIp(socket.remoteAddress)}: ${err.message}`);
+    });
+    port = await listenLocal(server, options.port);
+  }
+  let alpn: AlpnListener | undefined;
+  if (options.alpnPort !== undefined && options.alpnPort !== null) {
+    try {
+      alpn = await startAlpnListener({ port: options.alpnPort, tls, onMqtt: handleMqtt, log });
+    } catch (err) {
+      if (server) await closeServer(server);
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      throw err;
+    }
+  }
 
   return {
-    url: `mqtts://127.0.0.1:${port}`,
+    url: port === undefined ? undefined : `mqtts://127.0.0.1:${port}`,
+    alpnUrl: alpn === undefined ? undefined : `mqtts://127.0.0.1:${alpn.port}`,
     publish: (topic, payload, publishOptions = {}) =>
       new Promise((resolve, reject) => {
         const packet: PublishPacket = {
@@ -250,10 +282,12 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
       }),
     async stop() {
       stopping = true;
-      const closed = closeServer(server);
+      const closed = server ? closeServer(server) : Promise.resolve();
+      const alpnClosed = alpn?.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+      await alpnClosed;
     },
   };
 }

@@ -36,7 +36,10 @@ export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.local-cloud');
 export const DEFAULT_REGION = 'eu-west-1';
 
 export interface LocalCloudPorts {
+  /** The 8883-style MQTT listener (MQTT with or without ALPN). */
   readonly mqtt: number;
+  /** The 443-style MQTT listener: MQTT only with ALPN x-amzn-mqtt-ca, HTTPS (403 + Date) otherwise. */
+  readonly mqttAlpn: number;
   readonly api: number;
   readonly dynamodb: number;
   /** SQS and S3 on one port. */
@@ -52,6 +55,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): LocalCloudPo
   };
   return {
     mqtt: port('FLEETPULSE_MQTT_PORT', 8883),
+    mqttAlpn: port('FLEETPULSE_MQTT_ALPN_PORT', 8443),
     api: port('FLEETPULSE_API_PORT', 3000),
     dynamodb: port('FLEETPULSE_DYNAMODB_PORT', 8000),
     sqsS3: port('FLEETPULSE_SQS_S3_PORT', 4566),
@@ -59,7 +63,19 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): LocalCloudPo
   };
 }
 
+/**
+ * Which MQTT listeners the broker opens: both, or only the 443-style one (a network where only 443
+ * is open). `npm start` takes 'alpn-only' from FLEETPULSE_MQTT_PORT=off.
+ */
+export type MqttListeners = 'both' | 'alpn-only';
+
+export function defaultMqttListeners(env: NodeJS.ProcessEnv = process.env): MqttListeners {
+  return env.FLEETPULSE_MQTT_PORT === 'off' ? 'alpn-only' : 'both';
+}
+
 export interface LocalCloudOptions {
+  /** @default defaultMqttListeners(): 'both' unless FLEETPULSE_MQTT_PORT=off */
+  readonly mqttListeners?: MqttListeners;
   /** @default <repo>/.local-cloud */
   readonly dataDir?: string;
   /** 0 = ephemeral. @default defaultPorts() */
@@ -86,7 +102,10 @@ export interface LocalCloudOptions {
 }
 
 export interface LocalCloudEndpoints {
+  /** Where devices connect by default: the 8883-style listener, or the 443-style one when it is the only one. */
   readonly mqttUrl: string;
+  /** The 443-style listener (needs ALPN x-amzn-mqtt-ca for MQTT; HTTPS with a Date header otherwise). */
+  readonly mqttAlpnUrl: string;
   readonly apiUrl: string;
   readonly apiToken: string;
   readonly caCertPath: string;
@@ -288,8 +307,10 @@ async function start(
     log.info(`${stale} device(s) were connected when the cloud stopped: recorded as disconnected`);
 
   const devicePublishListeners = new Set<(message: DevicePublish) => void>();
+  const alpnOnly = (options.mqttListeners ?? defaultMqttListeners()) === 'alpn-only';
   const startedBroker = await startBroker({
-    port: ports.mqtt,
+    port: alpnOnly ? null : ports.mqtt,
+    alpnPort: ports.mqttAlpn,
     ca,
     serverCert,
     log,
@@ -310,8 +331,11 @@ async function start(
   const api = await startApiServer({ port: ports.api, token: apiToken, runtime, log });
   cleanups.push(() => api.stop());
 
+  const mqttAlpnUrl = startedBroker.alpnUrl;
+  if (mqttAlpnUrl === undefined) throw new Error('the broker did not open its 443-style listener');
   const endpoints: LocalCloudEndpoints = {
-    mqttUrl: startedBroker.url,
+    mqttUrl: startedBroker.url ?? mqttAlpnUrl,
+    mqttAlpnUrl,
     apiUrl: api.url,
     apiToken,
     caCertPath: join(caDir, 'ca.pem'),
@@ -327,7 +351,9 @@ async function start(
       mode: 0o600,
     });
   }
-  log.info(`local cloud up: MQTT ${endpoints.mqttUrl}, API ${endpoints.apiUrl}`);
+  log.info(
+    `local cloud up: MQTT ${startedBroker.url ?? '(no 8883-style listener)'}, MQTT/ALPN ${mqttAlpnUrl}, API ${endpoints.apiUrl}`,
+  );
 
   return {
     endpoints,

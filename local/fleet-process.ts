@@ -47,6 +47,7 @@ process.on('message', (message: ToFleet) => {
       fleet = await startSimulatedFleet({
         count: settings.count,
         mqttUrl: settings.mqttUrl,
+        ...(settings.alpn ? { alpn: true } : {}),
         caCertPath: settings.caCertPath,
         issueIdentity: (deviceId) => issueDeviceCert(ca, deviceId),
         identityDir: settings.identityDir,

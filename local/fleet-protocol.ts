@@ -3,6 +3,8 @@
 export interface FleetSettings {
   readonly count: number;
   readonly mqttUrl: string;
+  /** The broker's only MQTT port is the 443-style one: the agents ask for ALPN x-amzn-mqtt-ca. */
+  readonly alpn?: boolean;
   readonly caCertPath: string;
   /** The dev CA's directory: the child issues missing device identities itself. */
   readonly caDir: string;

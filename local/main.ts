@@ -9,7 +9,8 @@
  *   npm start -- --help            options and environment variables
  *
  * Ports: FLEETPULSE_MQTT_PORT, FLEETPULSE_API_PORT, FLEETPULSE_DYNAMODB_PORT, FLEETPULSE_SQS_S3_PORT,
- * FLEETPULSE_IOT_DATA_PORT (which also serves Lambda's Invoke API). Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
+ * FLEETPULSE_IOT_DATA_PORT (which also serves Lambda's Invoke API), FLEETPULSE_MQTT_ALPN_PORT (MQTT
+ * with ALPN x-amzn-mqtt-ca, like IoT Core's 443; FLEETPULSE_MQTT_PORT=off leaves only this one). Data stays in .local-cloud/ (or FLEETPULSE_DATA_DIR) between runs.
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,7 +79,10 @@ function banner(cloud: LocalCloud, fleet: FleetProcess | undefined): string {
     '',
     'fleetpulse local cloud is running.',
     '',
-    `  MQTT broker (mutual TLS)   ${e.mqttUrl}   CA: ${rel(e.caCertPath)}`,
+    e.mqttUrl === e.mqttAlpnUrl
+      ? `  MQTT broker (mutual TLS)   (no 8883-style listener: FLEETPULSE_MQTT_PORT=off)   CA: ${rel(e.caCertPath)}`
+      : `  MQTT broker (mutual TLS)   ${e.mqttUrl}   CA: ${rel(e.caCertPath)}`,
+    `  MQTT, 443-style (ALPN)     ${e.mqttAlpnUrl}   (MQTT with ALPN x-amzn-mqtt-ca, else HTTPS 403)`,
     `  Operator API               ${e.apiUrl}`,
     `  API token                  ${e.apiToken}`,
     `  IoT data plane             ${e.iotDataEndpoint}`,
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
       fleet = await startFleetProcess({
         count: fleetSize,
         mqttUrl: cloud.endpoints.mqttUrl,
+        ...(cloud.endpoints.mqttUrl === cloud.endpoints.mqttAlpnUrl ? { alpn: true } : {}),
         caCertPath: cloud.endpoints.caCertPath,
         caDir: dirname(cloud.endpoints.caCertPath),
         identityDir: join(cloud.dataDir, 'fleet'),

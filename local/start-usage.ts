@@ -8,6 +8,7 @@ import { defaultPorts, type LocalCloudPorts } from './cloud.ts';
 /** The environment variable that sets each port (read by defaultPorts in cloud.ts). */
 export const PORT_VARIABLES: Readonly<Record<keyof LocalCloudPorts, string>> = {
   mqtt: 'FLEETPULSE_MQTT_PORT',
+  mqttAlpn: 'FLEETPULSE_MQTT_ALPN_PORT',
   api: 'FLEETPULSE_API_PORT',
   dynamodb: 'FLEETPULSE_DYNAMODB_PORT',
   sqsS3: 'FLEETPULSE_SQS_S3_PORT',
@@ -17,7 +18,8 @@ export const PORT_VARIABLES: Readonly<Record<keyof LocalCloudPorts, string>> = {
 export function startUsage(env: NodeJS.ProcessEnv = process.env): string {
   const ports = defaultPorts(env);
   const portLines = (Object.keys(PORT_VARIABLES) as Array<keyof LocalCloudPorts>).map(
-    (key) => `  ${PORT_VARIABLES[key].padEnd(26)} ${PORT_PURPOSE[key]} (now ${ports[key]})`,
+    (key) =>
+      `  ${PORT_VARIABLES[key].padEnd(26)} ${PORT_PURPOSE[key]} (now ${key === 'mqtt' && env.FLEETPULSE_MQTT_PORT === 'off' ? 'off' : ports[key]})`,
   );
   return [
     'Usage: npm start -- [options]',
@@ -45,7 +47,8 @@ export function startUsage(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const PORT_PURPOSE: Readonly<Record<keyof LocalCloudPorts, string>> = {
-  mqtt: 'MQTT broker, mutual TLS',
+  mqtt: 'MQTT broker, mutual TLS; off: only the ALPN port',
+  mqttAlpn: 'MQTT with ALPN x-amzn-mqtt-ca (443-style), else HTTPS',
   api: 'operator API',
   dynamodb: 'DynamoDB (dynalite)',
   sqsS3: 'SQS and S3',

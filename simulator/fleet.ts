@@ -33,6 +33,8 @@ export interface SimulatedFleetOptions {
   readonly count: number;
   /** mqtts://host:port of the broker. */
   readonly mqttUrl: string;
+  /** Ask for ALPN x-amzn-mqtt-ca (the local cloud's 443-style listener). @default only on 443 */
+  readonly alpn?: boolean;
   /** CA that signed the broker's certificate. */
   readonly caCertPath: string;
   /** Issues device certificates (once per device; they are reused on restart). */
@@ -128,6 +130,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
         region: 'local',
         endpoint: url.hostname,
         port,
+        ...(opts.alpn === undefined ? {} : { alpn: opts.alpn }),
         certPath: 'cert.pem',
         keyPath: 'key.pem',
         dataDir: 'data',

@@ -7,9 +7,10 @@ import { encodeFramed, encodeJson } from '#protocol/encoding.ts';
 import type { Heartbeat } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import type { AgentContext, AgentModule } from '../module.ts';
+import { InventoryBacklogCollapsed } from '../outbox/errors.ts';
 import { collectInventory } from './collect.ts';
 import { buildReport, type ReportBaseline } from './report-builder.ts';
-import type { InventorySections, SectionCollector } from './sections.ts';
+import type { CollectedInventory, InventorySections, SectionCollector } from './sections.ts';
 import { FileSequenceStore, type SequenceSource } from './sequence-store.ts';
 
 export const INVENTORY_DEFAULTS = {
@@ -116,6 +117,18 @@ export class InventoryModule implements AgentModule {
         context.logger.warn('inventory collector failed', { section: error.section, reason: error.reason });
       }
       this.lastKnown = collected.sections;
+      await this.publishReport(context, seqStore, collected);
+    } catch (err) {
+      context.logger.error('inventory pass failed', { error: (err as Error).message });
+    }
+  }
+
+  private async publishReport(
+    context: AgentContext,
+    seqStore: SequenceSource,
+    collected: CollectedInventory,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       const built = buildReport(this.baseline, collected, seqStore, {
         agentVersion: context.agentVersion,
         forceFull: this.forceFull,
@@ -129,6 +142,8 @@ export class InventoryModule implements AgentModule {
       } catch (err) {
         // We cannot know whether the cloud got it; the next report is a full one either way.
         this.forceFull = true;
+        // The outbox replaced the queued backlog with a resync: the full report goes now, once.
+        if (err instanceof InventoryBacklogCollapsed && attempt === 1) continue;
         throw err;
       }
       context.logger.debug('inventory report published', {
@@ -136,8 +151,7 @@ export class InventoryModule implements AgentModule {
         seq: built.report.seq,
         bytes: payload.length,
       });
-    } catch (err) {
-      context.logger.error('inventory pass failed', { error: (err as Error).message });
+      return;
     }
   }
 }

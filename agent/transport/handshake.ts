@@ -7,10 +7,24 @@
  * - on 443 the server must have accepted ALPN `x-amzn-mqtt-ca`.
  *
  * Node verifies the chain either way; `rejectUnauthorized: false` only lets us read the chain
- * that failed, to name its issuer, before we close the socket.
+ * that failed, to name its issuer, before we close the socket. Whether the chain leads to a trusted
+ * CA is decided from the chain itself (not from OpenSSL's last error, which for an expired
+ * intercepting certificate says "expired"). The name is checked here only, against the endpoint's
+ * host (Node's own check would fail the handshake with a bare code, and over a proxy's tunnel it
+ * would check "localhost").
+ *
+ * After the handshake, a server whose first bytes are HTTP is an HTTPS port, not MQTT: IoT Core's
+ * 443 without ALPN. That is named too (ALPN_REQUIRED), instead of an MQTT parse error.
  */
+import { X509Certificate } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
-import { checkServerIdentity, connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect,
+  type DetailedPeerCertificate,
+  rootCertificates,
+  type TLSSocket,
+} from 'node:tls';
 import { TlsHandshakeError, TlsInterceptionError } from './errors.ts';
 import type { Endpoint, TlsIdentity } from './transport.ts';
 
@@ -73,12 +87,80 @@ export function presentedChain(socket: TLSSocket): DetailedPeerCertificate[] {
   return chain;
 }
 
+/** Each certificate of a PEM bundle. */
+function pemCertificates(pem: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => new X509Certificate(block));
+}
+
+const systemRoots = (() => {
+  let parsed: X509Certificate[] | undefined;
+  return () => {
+    parsed ??= rootCertificates.flatMap(pemCertificates);
+    return parsed;
+  };
+})();
+
+/**
+ * Whether the presented chain leads to one of the trusted CAs (the identity's CA file, else the
+ * system roots): walking up from the leaf, each certificate is signed by the next, until one is a
+ * trusted CA or is signed by one. A forged leaf next to a genuine CA certificate does not count.
+ */
+export function chainLeadsToTrustedCa(chain: readonly DetailedPeerCertificate[], ca?: string): boolean {
+  const trusted = ca === undefined ? systemRoots() : pemCertificates(ca);
+  const signedBy = (cert: X509Certificate, issuer: X509Certificate) =>
+    cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  const certs = chain.map((presented) => new X509Certificate(presented.raw));
+  for (const [i, cert] of certs.entries()) {
+    if (trusted.some((root) => root.fingerprint256 === cert.fingerprint256 || signedBy(cert, root)))
+      return true;
+    const next = certs[i + 1];
+    if (next === undefined || !signedBy(cert, next)) return false;
+  }
+  return false;
+}
+
+/**
+ * Names a server that answers MQTT with HTTP: the first bytes an MQTT server sends are a CONNACK
+ * (0x20), never "HTTP/". Watches only the first chunk, and only once the socket's reader (mqtt.js)
+ * attaches: the socket is not switched to flowing before anyone consumes it.
+ */
+function watchForHttpAnswer(socket: TLSSocket, where: string, alpnAsked: boolean): void {
+  const peek = (chunk: Buffer): void => {
+    socket.off('data', peek);
+    if (chunk.subarray(0, 5).toString('latin1') !== 'HTTP/') return;
+    const statusLine = chunk.toString('latin1', 0, Math.min(chunk.length, 120)).split('\r\n')[0];
+    socket.destroy(
+      alpnAsked
+        ? new TlsHandshakeError(
+            `${where} answered MQTT with HTTP ("${statusLine}"): it is not an MQTT endpoint`,
+            'NOT_MQTT',
+          )
+        : new TlsHandshakeError(
+            `${where} answered MQTT with HTTP ("${statusLine}"): this port does not take MQTT without ALPN ${AWS_IOT_ALPN_NAME}; set "alpn": true in agent.json, or use the MQTT port (8883)`,
+            'ALPN_REQUIRED',
+          ),
+    );
+  };
+  const onNewListener = (event: string | symbol): void => {
+    if (event !== 'data') return;
+    socket.off('newListener', onNewListener);
+    // newListener fires before the reader's listener is added: the peek sees each chunk first.
+    socket.prependListener('data', peek);
+  };
+  socket.on('newListener', onNewListener);
+}
+
+/** ALPN protocol of AWS IoT's MQTT on 443 (tls-alpn-443.ts exports it; repeated to avoid a cycle). */
+const AWS_IOT_ALPN_NAME = 'x-amzn-mqtt-ca';
+
 export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts> {
   const { endpoint, identity, path, alpn } = options;
   const where = `${endpoint.host}:${endpoint.port}`;
   return new Promise<HandshakeFacts>((resolve, reject) => {
     let settled = false;
-    let bytesIn = 0;
+    // TLS reads the tunnel's socket below JavaScript (no 'data' events there); its byte count moves.
+    const tunnelBytesBefore = options.socket?.bytesRead ?? 0;
     const socket = connect({
       ...(options.socket === undefined
         ? { host: endpoint.host, port: endpoint.port }
@@ -90,6 +172,7 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
       ...(alpn === undefined ? {} : { ALPNProtocols: [alpn] }),
       // Checked below, by hand, so the failing chain can be named; nothing is sent before that.
       rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
     });
     const fail = (err: Error) => {
       if (settled) return;
@@ -99,12 +182,8 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
       options.socket?.destroy();
       reject(err);
     };
-    const countIn = (chunk: Buffer) => {
-      bytesIn += chunk.length;
-    };
-    (options.socket ?? socket).on('data', countIn);
     const timer = setTimeout(() => {
-      const relayedNothing = options.socket !== undefined && bytesIn === 0;
+      const relayedNothing = options.socket !== undefined && options.socket.bytesRead === tunnelBytesBefore;
       fail(
         new TlsHandshakeError(
           relayedNothing
@@ -115,14 +194,13 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
       );
     }, options.timeoutMs);
     socket.once('secureConnect', () => {
-      (options.socket ?? socket).off('data', countIn);
       const chain = presentedChain(socket);
       if (!socket.authorized) {
         const code = String(
           (socket.authorizationError as unknown as { code?: string })?.code ?? socket.authorizationError,
         );
         const top = chain.at(-1);
-        if (UNTRUSTED_CHAIN_CODES.has(code)) {
+        if (UNTRUSTED_CHAIN_CODES.has(code) || !chainLeadsToTrustedCa(chain, identity.ca)) {
           fail(new TlsInterceptionError(path, endpoint, certName(top?.issuer as never), code));
           return;
         }
@@ -161,6 +239,9 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
       }
       settled = true;
       clearTimeout(timer);
+      // The error listener stays: an error before the caller listens must not crash the process.
+      socket.off('close', onClose);
+      watchForHttpAnswer(socket, where, alpn !== undefined);
       resolve({
         socket,
         protocol: socket.getProtocol(),
@@ -172,16 +253,27 @@ export function tlsHandshake(options: HandshakeOptions): Promise<HandshakeFacts>
         })),
       });
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (alpn !== undefined && err.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
+        fail(
+          new TlsHandshakeError(
+            `${where} refused ALPN ${alpn} (no_application_protocol alert): it does not take MQTT on this port`,
+            'ALPN_REFUSED',
+          ),
+        );
+        return;
+      }
       // ECONNREFUSED and the like are left to describeConnectFailure, which names them.
       fail(err);
-    });
-    socket.once('close', () => {
+    };
+    const onClose = (): void => {
       fail(
         Object.assign(new Error(`${where} closed the connection during the TLS handshake on ${path}`), {
           code: 'ECONNRESET',
         }),
       );
-    });
+    };
+    socket.on('error', onError);
+    socket.once('close', onClose);
   });
 }

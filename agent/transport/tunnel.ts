@@ -97,6 +97,8 @@ function statusError(proxyUrl: string, authority: string, status: number, text: 
   const where = `proxy ${proxyUrl}`;
   const answered = `${where} answered CONNECT ${authority} with ${status}${text === '' ? '' : ` ${text}`}`;
   switch (status) {
+    // Some proxies (tinyproxy 1.11) answer a CONNECT that lacks good credentials with 401.
+    case 401:
     case 407:
       return new ProxyError(
         'auth',

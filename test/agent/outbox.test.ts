@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentLogger } from '#agent/module.ts';
-import { DiskOutbox, type OutboxLimits, type OutboxMessage } from '#agent/outbox.ts';
+import { DiskOutbox, type OutboxMessage, outboxLimits } from '#agent/outbox.ts';
 
-const limits: OutboxLimits = { maxMessages: 100, maxBytes: 1024 * 1024, maxInFlight: 4 };
+// No pacing here: outbox-pacing.test.ts covers it with fake timers.
+const limits = outboxLimits({
+  maxInFlight: 4,
+  replay: { messagesPerSec: 1e6, bytesPerSec: 1e9, jitterMaxMs: 0 },
+});
 
 const recordingLogger = () => {
   const warnings: string[] = [];
@@ -95,34 +99,6 @@ describe('disk outbox', () => {
     expect(await second.flush(5_000)).toBe(true);
     expect(sent).toEqual(['a', 'b', 'c', 'd']);
     expect(await readdir(dir)).toEqual([]);
-  });
-
-  it('evicts the oldest message when the count bound is reached, and logs it', async () => {
-    const { logger, warnings } = recordingLogger();
-    const outbox = await DiskOutbox.open(dir, { ...limits, maxMessages: 2 }, logger);
-    const oldest = await outbox.put('dt/fleet/d/report', Buffer.from('1'), 1);
-    await outbox.put('dt/fleet/d/report', Buffer.from('2'), 1);
-
-    await outbox.put('dt/fleet/d/report', Buffer.from('3'), 1);
-
-    await expect(oldest.delivered).rejects.toThrow(/evicted/);
-    expect(warnings).toContain('outbox full: dropping the oldest queued message');
-    const { sent, send } = recorder();
-    outbox.attach(send);
-    await outbox.flush(5_000);
-    expect(sent).toEqual(['2', '3']);
-  });
-
-  it('evicts oldest-first to stay under the byte bound', async () => {
-    const outbox = await DiskOutbox.open(dir, { ...limits, maxBytes: 2_500 }, recordingLogger().logger);
-    for (const p of ['a', 'b', 'c']) await outbox.put('dt/fleet/d/report', Buffer.alloc(1_000, p), 1);
-
-    expect(outbox.stats().count).toBe(2);
-    expect(outbox.stats().bytes).toBeLessThanOrEqual(2_500);
-    const { sent, send } = recorder();
-    outbox.attach(send);
-    await outbox.flush(5_000);
-    expect(sent.map((s) => s[0])).toEqual(['b', 'c']);
   });
 
   it('refuses a payload over the IoT Core limit', async () => {

@@ -105,6 +105,12 @@ describe('the connection picks its transport', () => {
     expect(seen[0]).not.toHaveProperty('host');
   });
 
+  it('reports the direct path before any connect, with no source and no failures', () => {
+    const connection = connectionTo(8883);
+
+    expect(connection.connectivity()).toEqual({ transport: 'mqtts', port: 8883, proxy: null, rttMs: null });
+  });
+
   it('retries after the backoff, like any failed attempt', async () => {
     vi.useFakeTimers();
     try {

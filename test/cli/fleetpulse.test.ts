@@ -123,6 +123,7 @@ describe('devices', () => {
     expect(get.code, get.stderr).toBe(0);
     expect(get.stdout).toMatch(/^lastSeenAt: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)$/m);
     expect(get.stdout).not.toMatch(EPOCH_MS);
+    expect(get.stdout).toMatch(/^path: direct, mqtts on port 8883, RTT 12ms$/m);
   });
 
   it('says when a device has no inventory yet', { timeout: 30_000 }, async () => {

@@ -68,6 +68,7 @@ async function startCloud(dataDir: string): Promise<Cloud> {
     FLEETPULSE_DYNAMODB_PORT: String(PORT_BASE + 2),
     FLEETPULSE_SQS_S3_PORT: String(PORT_BASE + 3),
     FLEETPULSE_IOT_DATA_PORT: String(PORT_BASE + 4),
+    FLEETPULSE_MQTT_ALPN_PORT: String(PORT_BASE + 5),
   };
   const child = spawnGroup(process.execPath, ['--import', 'tsx', 'local/main.ts', '--no-fleet'], {
     cwd: REPO_ROOT,

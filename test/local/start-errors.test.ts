@@ -13,7 +13,10 @@ import { REPO_ROOT } from '#local/cloud.ts';
 import { type ChildCloud, startChildCloud } from '../support/child-cloud.ts';
 
 const EPHEMERAL_PORTS = Object.fromEntries(
-  ['MQTT', 'API', 'DYNAMODB', 'SQS_S3', 'IOT_DATA'].map((name) => [`FLEETPULSE_${name}_PORT`, '0']),
+  ['MQTT', 'MQTT_ALPN', 'API', 'DYNAMODB', 'SQS_S3', 'IOT_DATA'].map((name) => [
+    `FLEETPULSE_${name}_PORT`,
+    '0',
+  ]),
 );
 
 /** Runs local/main.ts (what `npm start` runs) to its exit. */

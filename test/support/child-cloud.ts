@@ -22,6 +22,7 @@ export interface ChildCloud {
 
 const freePorts = async (): Promise<LocalCloudPorts> => ({
   mqtt: await unusedPort(),
+  mqttAlpn: await unusedPort(),
   api: await unusedPort(),
   dynamodb: await unusedPort(),
   sqsS3: await unusedPort(),

@@ -71,12 +71,13 @@ export function stubHandlers(overrides: HandlerOverrides = {}): HandlerOverrides
   return all;
 }
 
-const EPHEMERAL: LocalCloudPorts = { mqtt: 0, api: 0, dynamodb: 0, sqsS3: 0, iotData: 0 };
+const EPHEMERAL: LocalCloudPorts = { mqtt: 0, mqttAlpn: 0, api: 0, dynamodb: 0, sqsS3: 0, iotData: 0 };
 
 function portsOf(endpoints: LocalCloudEndpoints): LocalCloudPorts {
   const port = (url: string): number => Number(new URL(url).port);
   return {
     mqtt: port(endpoints.mqttUrl),
+    mqttAlpn: port(endpoints.mqttAlpnUrl),
     api: port(endpoints.apiUrl),
     dynamodb: port(endpoints.dynamodbEndpoint),
     sqsS3: port(endpoints.sqsEndpoint),
