@@ -32,6 +32,18 @@ const DEVICE = 'bundle-agent-1';
 const pkgVersion = (): string =>
   (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+/** agent.json for the fixture's folder (startAgentFixture writes the identity there). */
+const agentJson = (port: number) => ({
+  deviceId: DEVICE,
+  region: 'local',
+  endpoint: '127.0.0.1',
+  port,
+  certPath: 'cert.pem',
+  keyPath: 'key.pem',
+  caPath: 'ca/ca.pem',
+  dataDir: 'data',
+});
+
 let work: string;
 let built: BuiltAgent;
 /** The bundle alone in an empty folder. */
@@ -58,6 +70,14 @@ describe('the agent bundle', () => {
     expect(built.bytes).toBeLessThanOrEqual(MAX_AGENT_BUNDLE_BYTES);
   });
 
+  it('carries PAC support with the QuickJS wasm embedded instead of read from node_modules', () => {
+    const inputs = Object.keys(built.metafile.inputs);
+    expect(inputs.some((p) => p.endsWith('agent/transport/pac/index.ts'))).toBe(true);
+    expect(inputs.some((p) => p.startsWith('embedded-quickjs-wasm:'))).toBe(true);
+    const fromDisk = inputs.filter((p) => !p.startsWith('embedded-quickjs-wasm:'));
+    expect(fromDisk.some((p) => p.endsWith('agent/transport/pac/quickjs-wasm.ts'))).toBe(false);
+  });
+
   it('prints the package version with plain node', async () => {
     const { stdout } = await run(process.execPath, [installed, '--version'], { cwd: join(work, 'install') });
     expect(stdout.trim()).toBe(pkgVersion());
@@ -75,19 +95,24 @@ describe('the agent bundle', () => {
       await rm(fixture.dir, { recursive: true, force: true });
     });
 
+    it('runs diagnose: every check of the direct path passes and it exits 0', async () => {
+      await writeFile(join(fixture.dir, 'diagnose.json'), JSON.stringify(agentJson(fixture.broker.port)));
+
+      const { stdout } = await run(
+        process.execPath,
+        [installed, 'diagnose', '--json', '--config', join(fixture.dir, 'diagnose.json')],
+        { cwd: join(work, 'install') },
+      );
+
+      expect(stdout).toContain('mqtt-connect');
+    });
+
     it('connects, heartbeats, analyzes the sessions of analyzerSessionsDir and stops on SIGTERM, under plain node', async () => {
       await writeLogindSessions(join(fixture.dir, 'sessions'), 3);
       await writeFile(
         join(fixture.dir, 'agent.json'),
         JSON.stringify({
-          deviceId: DEVICE,
-          region: 'local',
-          endpoint: '127.0.0.1',
-          port: fixture.broker.port,
-          certPath: 'cert.pem',
-          keyPath: 'key.pem',
-          caPath: 'ca/ca.pem',
-          dataDir: 'data',
+          ...agentJson(fixture.broker.port),
           heartbeatIntervalSec: 1,
           analyzerSessionsDir: 'sessions',
         }),
