@@ -3,6 +3,7 @@
  * event `failed` carries it; a vague "connection error" is what we avoid.
  */
 import { ProxyError, TlsHandshakeError, TlsInterceptionError } from './transport/errors.ts';
+import { UNTRUSTED_CHAIN_CODES } from './transport/handshake.ts';
 import type { Endpoint } from './transport/transport.ts';
 
 export type FailureKind =
@@ -29,15 +30,6 @@ const CONNACK_V311: Record<number, string> = {
   4: 'bad user name or password',
   5: 'not authorized (certificate not registered/active, or no policy allows connecting as this client id)',
 };
-
-const TLS_TRUST_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'CERT_UNTRUSTED',
-]);
 
 export function describeConnectFailure(err: unknown, endpoint: Endpoint): ConnectFailure {
   const where = `${endpoint.host}:${endpoint.port}`;
@@ -84,7 +76,7 @@ export function describeConnectFailure(err: unknown, endpoint: Endpoint): Connec
         reason: `the certificate presented by ${where} is not valid for ${endpoint.host}`,
       };
   }
-  if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
+  if (typeof code === 'string' && UNTRUSTED_CHAIN_CODES.has(code)) {
     return {
       kind: 'tls',
       code,

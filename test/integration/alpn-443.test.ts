@@ -5,7 +5,7 @@
  * that says the port does not take MQTT without it.
  */
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions as TlsConnectOptions } from 'node:tls';
@@ -17,6 +17,7 @@ import { decodeJson } from '#protocol/encoding.ts';
 import { HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
+import { deviceFolder } from '../support/device-folder.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
 
 const DEVICE = 'alpn-dev-1';
@@ -51,26 +52,8 @@ afterAll(async () => {
 });
 
 async function agentFor(deviceId: string, alpn: boolean): Promise<Agent> {
-  const cert = await t.deviceCert(deviceId);
-  const deviceDir = join(dir, deviceId);
-  await mkdir(deviceDir, { recursive: true });
-  await writeFile(join(deviceDir, 'cert.pem'), cert.certPem);
-  await writeFile(join(deviceDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
-  const config = parseAgentConfig(
-    {
-      deviceId,
-      region: 'local',
-      endpoint: '127.0.0.1',
-      port: alpnPort,
-      alpn,
-      certPath: 'cert.pem',
-      keyPath: 'key.pem',
-      caPath: t.endpoints.caCertPath,
-      dataDir: 'data',
-      logLevel: 'silent',
-    },
-    deviceDir,
-  );
+  const folder = await deviceFolder(t, dir, deviceId, { port: alpnPort, alpn, logLevel: 'silent' });
+  const config = parseAgentConfig(folder.config, folder.dir);
   const agent = new Agent({
     config,
     logger: silentLogger,

@@ -6,7 +6,7 @@
  * MQTT through it, and keeps what it queued until a clean path delivers it.
  */
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { silentLogger } from '#agent/logger.ts';
 import { type Heartbeat, HeartbeatSchema } from '#protocol/heartbeat.ts';
 import { topics } from '#protocol/topics.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
+import { deviceFolder } from '../support/device-folder.ts';
 import { startTestCloud, stubHandlers, type TestCloud } from '../support/local-cloud.ts';
 import { type MitmProxy, startMitmProxy, subjectCommonName } from '../support/mitm-proxy.ts';
 import { createTestCa, issueTestServerCert } from '../support/tls-certs.ts';
@@ -60,26 +61,8 @@ async function agentFor(
   connection: NonNullable<AgentOptions['tuning']>['connection'] = {},
   extraConfig: Record<string, unknown> = {},
 ): Promise<Agent> {
-  const cert = await t.deviceCert(deviceId);
-  const deviceDir = join(dir, deviceId);
-  await mkdir(deviceDir, { recursive: true });
-  await writeFile(join(deviceDir, 'cert.pem'), cert.certPem);
-  await writeFile(join(deviceDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
-  const config = parseAgentConfig(
-    {
-      deviceId,
-      region: 'local',
-      endpoint: '127.0.0.1',
-      port,
-      certPath: 'cert.pem',
-      keyPath: 'key.pem',
-      caPath: t.endpoints.caCertPath,
-      dataDir: 'data',
-      logLevel: 'silent',
-      ...extraConfig,
-    },
-    deviceDir,
-  );
+  const folder = await deviceFolder(t, dir, deviceId, { port, logLevel: 'silent', ...extraConfig });
+  const config = parseAgentConfig(folder.config, folder.dir);
   const agent = new Agent({
     config,
     logger: silentLogger,

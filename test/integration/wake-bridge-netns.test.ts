@@ -5,7 +5,7 @@
  * (10.213.1.0/24, routed by A through B). Commands go through the local IoT data plane, as the
  * cloud's dispatcher sends them. Nothing is sent in the root namespace.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
@@ -15,6 +15,7 @@ import type { DevicePublish } from '#local/broker.ts';
 import { type CommandResult, CommandResultSchema, type WakeRelayCommandSchema } from '#protocol/commands.ts';
 import { decodeJson, encodeJson } from '#protocol/encoding.ts';
 import { topics } from '#protocol/topics.ts';
+import { deviceFolder } from '../support/device-folder.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { createNetnsPair, type NetnsPair, serveUnixToTcp, type UnixToTcpBridge } from '../support/netns.ts';
 import type { GroupProcess } from '../support/process-group.ts';
@@ -95,29 +96,14 @@ describe('Wake-on-LAN bridge agent in a network namespace', () => {
     const forwarded = await forwarder.line(/^forwarding 127\.0\.0\.1:\d+$/, 20_000);
     const port = Number(forwarded.split(':').at(-1));
 
-    const cert = await t.deviceCert(BRIDGE);
-    const deviceDir = join(dir, BRIDGE);
-    await mkdir(deviceDir);
-    await writeFile(join(deviceDir, 'cert.pem'), cert.certPem);
-    await writeFile(join(deviceDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
-    const config = {
-      deviceId: BRIDGE,
-      region: 'local',
-      endpoint: '127.0.0.1',
-      port,
-      certPath: 'cert.pem',
-      keyPath: 'key.pem',
-      caPath: t.endpoints.caCertPath,
-      dataDir: 'data',
-      logLevel: 'info',
-    };
-    await writeFile(join(deviceDir, 'agent.json'), JSON.stringify(config));
+    const folder = await deviceFolder(t, dir, BRIDGE, { port: port, logLevel: 'info' });
+    const agentJson = await folder.writeAgentJson();
 
     listener = net.b.spawnNode([
       'test/support/udp-listener.ts',
       ...['10.213.0.255', '255.255.255.255', '10.213.1.255'].flatMap((a) => [`${a}:9`, `${a}:7`]),
     ]);
-    agent = net.a.spawnNode(['cli/fleetpulse-agent.ts', 'run', '-c', join(deviceDir, 'agent.json')]);
+    agent = net.a.spawnNode(['cli/fleetpulse-agent.ts', 'run', '-c', agentJson]);
     await Promise.all([listener.line(/^listening$/, 20_000), agent.line(/"msg":"connected"/, 90_000)]);
     // The agent's real inventory collectors run before it connects: slow on a loaded CI machine.
   }, 150_000);

@@ -6,13 +6,14 @@
  * and the command turns `succeeded`. The target's MAC and subnet come from a real report: its agent
  * runs in B once, reports its inventory, and is stopped. Nothing is sent in the root namespace.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProjection } from '#lambdas/targets/network-index.ts';
 import { tables } from '#wiring/fleet.ts';
 import { callApi, waitForOutcome } from '../support/commands-api.ts';
+import { deviceFolder } from '../support/device-folder.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import {
   createNetnsPair,
@@ -81,24 +82,9 @@ describe('wake end to end: POST /commands → bridge in namespace A → magic pa
   }
 
   async function agentConfig(deviceId: string, ns: Namespace): Promise<string> {
-    const cert = await t.deviceCert(deviceId);
-    const deviceDir = join(dir, deviceId);
-    await mkdir(deviceDir, { recursive: true });
-    await writeFile(join(deviceDir, 'cert.pem'), cert.certPem);
-    await writeFile(join(deviceDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
-    const config = {
-      deviceId,
-      region: 'local',
-      endpoint: '127.0.0.1',
-      port: await brokerPort(ns),
-      certPath: 'cert.pem',
-      keyPath: 'key.pem',
-      caPath: t.endpoints.caCertPath,
-      dataDir: 'data',
-      logLevel: 'info',
-    };
-    await writeFile(join(deviceDir, 'agent.json'), JSON.stringify(config));
-    return join(deviceDir, 'agent.json');
+    const folder = await deviceFolder(t, dir, deviceId, { port: await brokerPort(ns), logLevel: 'info' });
+    const agentJson = await folder.writeAgentJson();
+    return agentJson;
   }
 
   const runAgent = (ns: Namespace, configPath: string): GroupProcess =>
