@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build } from 'esbuild';
+import { bytesByPackage } from '#agent/packaging/bundle.ts';
 import { BUNDLE_FILE, handlerBuildOptions } from '#lib/bundling.ts';
 import { functions } from '#wiring/fleet.ts';
 
@@ -48,16 +49,4 @@ export async function buildHandlerBundle(handler: HandlerEntry, outDir: string):
     gzipBytes: gzipSync(code).length,
     heaviest: bytesByPackage(result.metafile),
   };
-}
-
-function bytesByPackage(metafile: Metafile): Array<[string, number]> {
-  const totals = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [path, input] of Object.entries(output.inputs)) {
-      const pkg =
-        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
-      totals.set(pkg, (totals.get(pkg) ?? 0) + input.bytesInOutput);
-    }
-  }
-  return [...totals].sort((a, b) => b[1] - a[1]);
 }

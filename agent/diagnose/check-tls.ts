@@ -1,25 +1,12 @@
-/**
- * TLS with the endpoint, over the path's socket: protocol, the chain the server presented,
- * interception (named with its issuer, in the exact words the agent logs), ALPN when the port asks
- * for it. The verified socket is handed on to the MQTT check.
- */
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { TlsHandshakeError, TlsInterceptionError } from '../transport/errors.ts';
-import { tlsHandshake } from '../transport/handshake.ts';
+import { type HandshakeOptions, tlsHandshake } from '../transport/handshake.ts';
 import { AWS_IOT_ALPN } from '../transport/tls-alpn-443.ts';
-import type { Endpoint, TlsIdentity } from '../transport/transport.ts';
+import type { Endpoint } from '../transport/transport.ts';
 import { errorCode, errorMessage, fail, type Outcome, ok } from './outcome.ts';
 
-export interface TlsCheckOptions {
-  readonly endpoint: Endpoint;
-  readonly identity: TlsIdentity;
-  readonly path: string;
-  /** The proxy's tunnel; absent: connect straight to the endpoint. */
-  readonly socket?: Socket;
-  readonly alpn?: string;
-  readonly timeoutMs: number;
-}
+/** The handshake's own options: the check runs exactly what the agent runs. */
+export type TlsCheckOptions = HandshakeOptions;
 
 export type TlsCheck = { readonly outcome: Outcome; readonly socket?: TLSSocket };
 
