@@ -1,5 +1,5 @@
 /** How `fleetpulse devices get` shows the path a device reaches the cloud by, and what failed on the way. */
-import { ConnectivitySchema } from '#protocol/heartbeat.ts';
+import { ConnectivitySchema, OutboxStatusSchema } from '#protocol/heartbeat.ts';
 
 export function connectivityLines(value: unknown): string[] {
   const parsed = ConnectivitySchema.safeParse(value);
@@ -19,4 +19,15 @@ export function connectivityLines(value: unknown): string[] {
   }
   if (c.interception !== undefined) lines.push(`interception: ${c.interception}`);
   return lines;
+}
+
+/** The agent's store-and-forward queue and what its bounds cost since install. */
+export function outboxLine(value: unknown): string {
+  const parsed = OutboxStatusSchema.safeParse(value);
+  if (!parsed.success) return 'outbox: -';
+  const o = parsed.data;
+  return (
+    `outbox: ${o.queued} queued (${Math.ceil(o.bytes / 1024)} KiB); since install ` +
+    `${o.analyzerBatchesDropped} analyzer batches dropped, ${o.inventoryCollapses} inventory backlogs collapsed`
+  );
 }

@@ -11,7 +11,7 @@ import { analyzerCommand } from './analyzer-command.ts';
 import { type DeviceFilter, type DeviceView, getDevice, listDevices } from './api-client.ts';
 import { type ApiOptions, apiOptions, apiTarget } from './api-options.ts';
 import { addWakeCommand, commandsCommand } from './commands-command.ts';
-import { connectivityLines } from './connectivity-format.ts';
+import { connectivityLines, outboxLine } from './connectivity-format.ts';
 import { dlqCommand } from './dlq-command.ts';
 import { ago, field, table, text } from './format.ts';
 import { addInventoryCommands } from './inventory-command.ts';
@@ -178,9 +178,12 @@ export function buildProgram(): Command {
         )}`,
       );
     }
-    const details = Object.entries(device).filter(([k]) => !['sessions', 'connectivity'].includes(k));
+    const details = Object.entries(device).filter(
+      ([k]) => !['sessions', 'connectivity', 'outbox'].includes(k),
+    );
     console.log(`\n${details.map(([k, v]) => `${k}: ${field(k, v)}`).join('\n')}`);
     if (device.connectivity !== undefined) console.log(connectivityLines(device.connectivity).join('\n'));
+    if (device.outbox !== undefined) console.log(outboxLine(device.outbox));
   });
 
   addInventoryCommands(devices, deviceIdArg);

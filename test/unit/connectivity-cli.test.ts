@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectivityLines } from '#cli/connectivity-format.ts';
+import { connectivityLines, outboxLine } from '#cli/connectivity-format.ts';
 
 describe('the path a device uses, as `fleetpulse devices get` prints it', () => {
   it('shows the proxy, where it came from, the transport, port and RTT', () => {
@@ -39,5 +39,19 @@ describe('the path a device uses, as `fleetpulse devices get` prints it', () => 
 
   it('says nothing it cannot read', () => {
     expect(connectivityLines({ transport: 'carrier-pigeon' })).toEqual(['path: -']);
+  });
+});
+
+describe('the outbox line of devices get', () => {
+  it('shows what is queued and what the bounds cost since install', () => {
+    expect(
+      outboxLine({ queued: 12, bytes: 348_160, analyzerBatchesDropped: 503, inventoryCollapses: 6 }),
+    ).toBe(
+      'outbox: 12 queued (340 KiB); since install 503 analyzer batches dropped, 6 inventory backlogs collapsed',
+    );
+  });
+
+  it('says nothing it cannot read', () => {
+    expect(outboxLine({ queued: -1 })).toBe('outbox: -');
   });
 });
