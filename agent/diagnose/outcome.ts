@@ -13,4 +13,4 @@ export const fail = (detail: string, remedy: string): Outcome => ({ result: 'fai
 export const skip = (detail: string): Outcome => ({ result: 'skip', detail, remedy: null });
 
 export const errorCode = (err: unknown): string => String((err as { code?: unknown } | null)?.code ?? '');
-export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+export { errorMessage } from '../logger.ts';

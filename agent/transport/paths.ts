@@ -9,7 +9,7 @@
 import type { Connectivity, PathFailure } from '#protocol/heartbeat.ts';
 import { envProxyFor } from './env-proxy.ts';
 import { pathName } from './errors.ts';
-import { type ConfiguredProxy, displayProxyUrl, proxySettingsOf } from './http-connect-proxy.ts';
+import { type ConfiguredProxy, proxySettingsOf } from './http-connect-proxy.ts';
 import type { PacProxyFinder } from './pac/index.ts';
 import type { PathSource } from './path-choice.ts';
 import type { Endpoint, ProxySettings } from './transport.ts';
@@ -123,8 +123,6 @@ function withDirect(proxies: readonly AgentPath[]): AgentPath[] {
   paths.push(DIRECT_PATH);
   return paths;
 }
-
-export { displayProxyUrl };
 
 /**
  * The agent's path source: agent.json plus whatever policy runs at each connect, so a policy's

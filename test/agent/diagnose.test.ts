@@ -17,6 +17,7 @@ import { interceptionMessage } from '#agent/transport/errors.ts';
 import { type DevCa, ensureDevCa, issueDeviceCert } from '#local/dev-ca.ts';
 import { simulatedHost } from '#simulator/host-probe.ts';
 import {
+  diagnoseConfigInput,
   FOREIGN_CA_NAME,
   foreignCa,
   type RunningServer,
@@ -74,21 +75,7 @@ afterAll(async () => {
 });
 
 function configWith(overrides: Partial<AgentConfigInput>): AgentConfig {
-  return parseAgentConfig(
-    {
-      deviceId: DEVICE,
-      region: 'local',
-      endpoint: '127.0.0.1',
-      port: fx.broker.port,
-      httpsPort: clock.port,
-      certPath: 'cert.pem',
-      keyPath: 'key.pem',
-      caPath: 'ca/ca.pem',
-      dataDir: 'data',
-      ...overrides,
-    },
-    fx.dir,
-  );
+  return parseAgentConfig(diagnoseConfigInput(DEVICE, fx.broker.port, clock.port, overrides), fx.dir);
 }
 
 const rowsOf = (rows: readonly DiagnoseRow[], path: string) =>

@@ -13,6 +13,7 @@ import { REPO_ROOT } from '#local/cloud.ts';
 import { ensureDevCa } from '#local/dev-ca.ts';
 import { type AgentFixture, startAgentFixture } from '../agent/tls-broker.ts';
 import {
+  diagnoseConfigInput,
   type RunningServer,
   startHttpProxy,
   startHttpsDateServer,
@@ -64,22 +65,7 @@ afterAll(async () => {
 });
 
 const agentJson = (overrides: Partial<AgentConfigInput>, name: string) =>
-  writeAgentJson(
-    fx.dir,
-    {
-      deviceId: DEVICE,
-      region: 'local',
-      endpoint: '127.0.0.1',
-      port: fx.broker.port,
-      httpsPort: clock.port,
-      certPath: 'cert.pem',
-      keyPath: 'key.pem',
-      caPath: 'ca/ca.pem',
-      dataDir: 'data',
-      ...overrides,
-    },
-    name,
-  );
+  writeAgentJson(fx.dir, diagnoseConfigInput(DEVICE, fx.broker.port, clock.port, overrides), name);
 
 describe('fleetpulse-agent diagnose', () => {
   it('exits 0 with a --json report that follows the schema when a path connects', async () => {

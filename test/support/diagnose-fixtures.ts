@@ -175,3 +175,24 @@ export async function writeAgentJson(
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
   return path;
 }
+
+/** agent.json for the device of a startAgentFixture broker, its clock read from `httpsPort`. */
+export function diagnoseConfigInput(
+  deviceId: string,
+  brokerPort: number,
+  httpsPort: number,
+  overrides: Partial<AgentConfigInput>,
+): AgentConfigInput {
+  return {
+    deviceId,
+    region: 'local',
+    endpoint: '127.0.0.1',
+    port: brokerPort,
+    httpsPort,
+    certPath: 'cert.pem',
+    keyPath: 'key.pem',
+    caPath: 'ca/ca.pem',
+    dataDir: 'data',
+    ...overrides,
+  };
+}
