@@ -57,6 +57,11 @@ export interface ThroughputBenchOptions {
   devices: number;
   diffsPerDevice: number;
   seed: number;
+  /**
+   * A round through the same pipeline before the timed one, with devices of its own: the handler
+   * workers' code compiled and their sockets open, as the raw baseline warms up before it counts.
+   */
+  warmup?: { devices: number; diffsPerDevice: number };
 }
 
 export interface StoreBenchResult {
@@ -298,6 +303,7 @@ async function runThroughputBench(
   cloud: LocalCloud,
   domain: Domain,
   options: ThroughputBenchOptions,
+  prefix: string,
 ): Promise<ThroughputBenchResult> {
   const deps: InventoryDeps = domain.inventoryDeps();
   const sqs = new SQSClient({
@@ -311,7 +317,7 @@ async function runThroughputBench(
     // Everything that is not the pipeline happens before the clock starts: certs, connections, frames.
     // Frames and certificates (CPU-bound, synchronous) all before any connect: done between
     // connects, they hold the event loop the broker shares long enough to time a CONNACK out.
-    const prepared = deviceIds('tput', options.devices).map((id) => {
+    const prepared = deviceIds(prefix, options.devices).map((id) => {
       const device = new BenchDevice(id, options.seed);
       const frames: Buffer[] = [];
       let diffs = 0;
@@ -438,15 +444,32 @@ function sortKeys(value: unknown): unknown {
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** Starts a local cloud in a temp dir, runs both benches on it, stops it and removes the dir. */
-export async function runInventoryCloudBench(options: {
+export interface InventoryCloudBenchOptions {
   store: StoreBenchOptions;
   throughput: ThroughputBenchOptions;
   raw: Omit<SdkRawOptions, 'threads'>;
   ceiling: RawDynamoDbOptions;
   /** Handler worker threads (npm start runs 2); the raw baseline uses as many. */
   lambdaWorkers: number;
-}): Promise<CloudBenchResult> {
+}
+
+/** What `npm run bench` and `npm run bench:inventory` run. */
+export const INVENTORY_CLOUD_BENCH: InventoryCloudBenchOptions = {
+  store: { devices: 20, steps: 30, seed: 20240601, concurrency: 4 },
+  throughput: {
+    devices: 20,
+    diffsPerDevice: 20,
+    seed: 20240602,
+    warmup: { devices: 20, diffsPerDevice: 10 },
+  },
+  raw: { concurrency: 16, durationMs: 5000, itemBytes: 1024 },
+  ceiling: { concurrency: 32, durationMs: 5000, itemBytes: 1024 },
+  // As npm start runs the local cloud.
+  lambdaWorkers: 2,
+};
+
+/** Starts a local cloud in a temp dir, runs both benches on it, stops it and removes the dir. */
+export async function runInventoryCloudBench(options: InventoryCloudBenchOptions): Promise<CloudBenchResult> {
   // Reports here arrive in order or are merely reordered: no gap may turn into a resync.
   process.env.INVENTORY_GAP_GRACE_SEC = '3600';
   const dataDir = await mkdtemp(join(tmpdir(), 'fleetpulse-bench-'));
@@ -466,7 +489,16 @@ export async function runInventoryCloudBench(options: {
     // kept: load from elsewhere on a shared machine then lowers the efficiency, never raises it.
     const rawOptions = { ...options.raw, threads: options.lambdaWorkers };
     const rawBefore = await runSdkRawBench(cloud.env, table, rawOptions);
-    const throughput = await runThroughputBench(cloud, domain, options.throughput);
+    const { warmup } = options.throughput;
+    if (warmup) {
+      await runThroughputBench(
+        cloud,
+        domain,
+        { ...options.throughput, ...warmup, seed: options.throughput.seed + 1 },
+        'warm',
+      );
+    }
+    const throughput = await runThroughputBench(cloud, domain, options.throughput, 'tput');
     const rawAfter = await runSdkRawBench(cloud.env, table, rawOptions);
     const emulatorCeiling = await runRawDynamoDbBench(
       cloud.endpoints.dynamodbEndpoint,
@@ -546,7 +578,7 @@ export function formatThroughputTable(r: ThroughputBenchResult): string {
     .map(([op, n]) => `${n} ${op}`)
     .join(', ');
   return [
-    `merge throughput, broker → rule → SQS → handler → DynamoDB: ${f.devices} MQTT devices (mTLS, QoS 1), 1 full + ${f.diffsPerDevice} diffs each`,
+    `merge throughput, broker → rule → SQS → handler → DynamoDB: ${f.devices} MQTT devices (mTLS, QoS 1), 1 full + ${f.diffsPerDevice} diffs each, back to back${f.warmup ? ` (after a warm-up round: ${f.warmup.devices} devices, 1 full + ${f.warmup.diffsPerDevice} diffs each)` : ''}`,
     table(['throughput through the local cloud', 'value'], rows),
     `DynamoDB requests during the run: ${byOperation}`,
     `note: ${r.environment}`,

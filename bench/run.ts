@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { formatAnalyzerAgentTable, runAnalyzerAgentBench } from './analyzer-agent.ts';
 import { formatAnalyzerWireTable, runAnalyzerWireBench } from './analyzer-wire.ts';
 import { formatEfficiencyTable } from './efficiency.ts';
-import { formatStoreTable, formatThroughputTable, runInventoryCloudBench } from './inventory-store.ts';
+import {
+  formatStoreTable,
+  formatThroughputTable,
+  INVENTORY_CLOUD_BENCH,
+  runInventoryCloudBench,
+} from './inventory-store.ts';
 import { formatWireTable, runInventoryWireBench } from './inventory-wire.ts';
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
@@ -44,14 +49,7 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
 
-  const { store, throughput, efficiency } = await runInventoryCloudBench({
-    store: { devices: 20, steps: 30, seed: 20240601, concurrency: 4 },
-    throughput: { devices: 20, diffsPerDevice: 20, seed: 20240602 },
-    raw: { concurrency: 16, durationMs: 5000, itemBytes: 1024 },
-    ceiling: { concurrency: 32, durationMs: 5000, itemBytes: 1024 },
-    // As npm start runs the local cloud.
-    lambdaWorkers: 2,
-  });
+  const { store, throughput, efficiency } = await runInventoryCloudBench(INVENTORY_CLOUD_BENCH);
   console.log(`\n${formatStoreTable(store)}`);
   console.log(`\n${formatThroughputTable(throughput)}`);
   console.log(`\n${formatEfficiencyTable(efficiency, throughput)}`);

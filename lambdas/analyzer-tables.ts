@@ -4,7 +4,6 @@
  * and day. The files are named after the bundle, so a redelivered message rewrites the same files
  * instead of adding copies. A message that keeps failing goes to the queue's dead-letter queue.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
@@ -17,8 +16,8 @@ import { s3 } from './commons/aws/s3.ts';
 import { resourceNames } from './commons/env.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger } from './commons/powertools.ts';
+import { processSqsBatch } from './commons/sqs-batch.ts';
 
-const processor = new BatchProcessor(EventType.SQS);
 const MessageSchema = z.object({
   bundleKey: z.string().regex(/^analyzer\/raw\/dt=\d{4}-\d{2}-\d{2}\/[^/]+\.fpb$/),
 });
@@ -49,5 +48,5 @@ async function writeTables(record: SQSRecord): Promise<void> {
 }
 
 export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, writeTables, processor, { context }),
+  processSqsBatch(event, context, writeTables),
 );

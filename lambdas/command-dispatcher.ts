@@ -3,7 +3,6 @@
  * out (commands/dispatch.ts). Idempotent by construction: conditional forward-only transitions and
  * command ids agents deduplicate, so redelivered messages change nothing.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type DispatchDeps, handleDispatchMessage } from './commands/dispatch.ts';
 import { commandsDeps } from './commands/handler-deps.ts';
@@ -14,8 +13,7 @@ import { offlineGraceMs } from './commons/config.ts';
 import { resourceNames } from './commons/env.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
-
-const processor = new BatchProcessor(EventType.SQS);
+import { processSqsBatch } from './commons/sqs-batch.ts';
 
 function deps(metaCache: DispatchDeps['metaCache']): DispatchDeps {
   return {
@@ -46,8 +44,5 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context) 
   // One read of a command's meta per batch: a status change lands in the next batch.
   const metaCache: DispatchDeps['metaCache'] = new Map();
   // Records are independent devices; in parallel, a batch of ten costs one round trip, not ten.
-  return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, metaCache), processor, {
-    context,
-    processInParallel: true,
-  });
+  return processSqsBatch(event, context, (record: SQSRecord) => handleRecord(record, metaCache));
 });

@@ -3,7 +3,6 @@
  * canceled), then the next page queued. Idempotent by construction: conditional puts per device and
  * a page-numbered meta update (commands/fanout.ts), so a redelivered message redoes at most its page.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { expandNextPage, type FanoutDeps, sweepPage } from './commands/fanout.ts';
 import { commandsDeps } from './commands/handler-deps.ts';
@@ -14,8 +13,7 @@ import { offlineGraceMs } from './commons/config.ts';
 import { resourceNames } from './commons/env.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
-
-const processor = new BatchProcessor(EventType.SQS);
+import { processSqsBatch } from './commons/sqs-batch.ts';
 
 export function fanoutDeps(): FanoutDeps {
   return {
@@ -56,7 +54,7 @@ async function handleRecord(deps: () => FanoutDeps, record: SQSRecord): Promise<
 /** The handler over `deps` (tests inject failures into the clients it gets). */
 export const fanoutHandler = (deps: () => FanoutDeps) =>
   withPowertools(async (event: SQSEvent, context: Context) =>
-    processPartialResponse(event, (record: SQSRecord) => handleRecord(deps, record), processor, { context }),
+    processSqsBatch(event, context, (record: SQSRecord) => handleRecord(deps, record)),
   );
 
 export const handler = fanoutHandler(fanoutDeps);

@@ -5,64 +5,76 @@
  * Idempotent by construction: deterministic S3 and DynamoDB keys, conditional meta flip (see
  * inventory/apply.ts), so redelivery and duplicates are harmless.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ReportSchema } from '#protocol/inventory.ts';
 import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
+import type { RuleEvent } from '#wiring/rule-event.ts';
 import { publishToDevice } from './commons/aws/iot-data.ts';
 import { s3 } from './commons/aws/s3.ts';
 import { ProtocolError } from './commons/errors.ts';
 import { deviceIdOf, handleDeviceInput, payloadBytes, recordBody, validate } from './commons/ingest.ts';
 import { withPowertools } from './commons/middleware.ts';
 import { logger, metrics } from './commons/powertools.ts';
+import { type InOrderPerKey, inOrderPerKey, processSqsBatch } from './commons/sqs-batch.ts';
 import { ingestReport } from './inventory/apply.ts';
 import { inventoryDeps } from './inventory/handler-deps.ts';
 import { runReportReactions } from './inventory/report-reaction.ts';
 import { reportReactions } from './inventory/report-reactions.ts';
 
 const SOURCE = 'reports';
-const processor = new BatchProcessor(EventType.SQS);
 
-async function handleRecord(record: SQSRecord): Promise<void> {
-  await handleDeviceInput(SOURCE, recordBody(record), async (event) => {
-    const deviceId = deviceIdOf(event);
-    if (parseDeviceTopic(event.topic)?.kind !== 'report') {
-      throw new ProtocolError(`topic ${event.topic} is not a report topic`);
-    }
-    const raw = payloadBytes(event);
-    const report = validate(ReportSchema, decodeTopicPayload('report', raw), 'inventory report');
-    const result = await ingestReport(inventoryDeps({ archive: s3, publish: publishToDevice }), {
-      deviceId,
-      report,
-      raw,
-      receivedAt: event.receivedAt,
-    });
-    metrics.addMetric('InventoryWriteUnits', 'Count', result.writeUnits);
-    metrics.addMetric(`InventoryReport_${result.outcome}`, 'Count', 1);
-    logger.info('inventory report', {
-      deviceId,
-      kind: report.kind,
-      epoch: report.epoch,
-      seq: report.seq,
-      outcome: result.outcome,
-      appliedSeqs: result.appliedSeqs,
-      writeUnits: result.writeUnits,
-      readUnits: result.readUnits,
-    });
-    await runReportReactions(
-      reportReactions,
-      {
-        deviceId,
-        outcome: result.outcome,
-        changedSections: result.changedSections,
-        receivedAt: event.receivedAt,
-      },
-      { logger, metrics },
-    );
-  });
+/** The device a record is from, read off its topic; invalid records (no topic) are each their own key. */
+function deviceKeyOf(body: unknown, record: SQSRecord): string {
+  const topic = typeof body === 'object' && body !== null ? (body as { topic?: unknown }).topic : undefined;
+  const deviceId = typeof topic === 'string' ? parseDeviceTopic(topic)?.deviceId : undefined;
+  return deviceId === undefined ? `record:${record.messageId}` : `device:${deviceId}`;
 }
 
-export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
-  // Sequential: records of one device in one batch then apply in order instead of racing.
-  processPartialResponse(event, handleRecord, processor, { context, processInParallel: false }),
-);
+async function handleRecord(record: SQSRecord, inOrder: InOrderPerKey): Promise<void> {
+  const body = recordBody(record);
+  await inOrder(deviceKeyOf(body, record), () => handleDeviceInput(SOURCE, body, applyReport));
+}
+
+async function applyReport(event: RuleEvent): Promise<void> {
+  const deviceId = deviceIdOf(event);
+  if (parseDeviceTopic(event.topic)?.kind !== 'report') {
+    throw new ProtocolError(`topic ${event.topic} is not a report topic`);
+  }
+  const raw = payloadBytes(event);
+  const report = validate(ReportSchema, decodeTopicPayload('report', raw), 'inventory report');
+  const result = await ingestReport(inventoryDeps({ archive: s3, publish: publishToDevice }), {
+    deviceId,
+    report,
+    raw,
+    receivedAt: event.receivedAt,
+  });
+  metrics.addMetric('InventoryWriteUnits', 'Count', result.writeUnits);
+  metrics.addMetric(`InventoryReport_${result.outcome}`, 'Count', 1);
+  logger.info('inventory report', {
+    deviceId,
+    kind: report.kind,
+    epoch: report.epoch,
+    seq: report.seq,
+    outcome: result.outcome,
+    appliedSeqs: result.appliedSeqs,
+    writeUnits: result.writeUnits,
+    readUnits: result.readUnits,
+  });
+  await runReportReactions(
+    reportReactions,
+    {
+      deviceId,
+      outcome: result.outcome,
+      changedSections: result.changedSections,
+      receivedAt: event.receivedAt,
+    },
+    { logger, metrics },
+  );
+}
+
+export const handler = withPowertools(async (event: SQSEvent, context: Context) => {
+  // Devices in parallel: a batch of ten reports from ten devices costs one report's round trips, not
+  // ten. One device's records apply in the order they came instead of racing for its state.
+  const inOrder = inOrderPerKey();
+  return processSqsBatch(event, context, (record) => handleRecord(record, inOrder));
+});

@@ -134,6 +134,7 @@ export async function ingestReport(
     meter,
     appliedSeqs,
     changed,
+    { waitForBase: true },
   );
   await drainPending(deps, deviceId, meter, appliedSeqs, changed);
   return {
@@ -162,7 +163,9 @@ export async function settleReport(
   meter: CapacityMeter,
   appliedSeqs: number[] = [],
   changedSections: Set<string> = new Set(),
+  options: { waitForBase?: boolean } = {},
 ): Promise<ReportOutcome> {
+  let waits = 0;
   for (let attempt = 0; attempt < 10; attempt++) {
     const meta = await getMeta(deps, deviceId, meter);
     const decision: Decision = decideReport(meta, positionOf(incoming));
@@ -193,9 +196,17 @@ export async function settleReport(
         return 'duplicate';
       case 'stale':
         return 'stale';
-      case 'hold':
+      case 'hold': {
+        const pause = options.waitForBase ? settingsOf(deps).baseWaitPausesMs[waits] : undefined;
+        if (pause !== undefined) {
+          waits++;
+          attempt--; // a look for the base is not a lost race
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          continue;
+        }
         await holdDiff(deps, deviceId, incoming, meter);
         return 'held';
+      }
       case 'wrong-base':
         await requestResync(
           deps,

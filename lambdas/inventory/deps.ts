@@ -10,11 +10,25 @@ export interface InventorySettings {
   readonly resyncIntervalMs: number;
   /** How long a lagging state or a diff waiting for its base may wait before the cloud asks for a resync. */
   readonly gapGraceMs: number;
+  /**
+   * Pauses before each new look for a diff's missing base before the diff is held (see
+   * apply.ts BASE_WAIT_PAUSES_MS); empty holds at once.
+   */
+  readonly baseWaitPausesMs: readonly number[];
 }
+
+/**
+ * About 0.4 s in all. When one device's reports come in a burst (an agent's outbox replaying after
+ * an outage), consecutive reports land in batches that run at the same time, and a diff's base is
+ * usually being applied by another invocation right then. A look costs one small meta read; holding
+ * costs a pending write, its delete, a read of the archived copy and another meta read.
+ */
+export const BASE_WAIT_PAUSES_MS: readonly number[] = [20, 40, 80, 120, 160];
 
 export const DEFAULT_INVENTORY_SETTINGS: InventorySettings = {
   resyncIntervalMs: 5 * 60_000,
   gapGraceMs: 2 * 60_000,
+  baseWaitPausesMs: BASE_WAIT_PAUSES_MS,
 };
 
 export interface InventoryDeps {

@@ -17,7 +17,8 @@ const GRACE_MS = 60_000;
 
 beforeAll(async () => {
   h = await startHarness();
-  deps = h.deps({ gapGraceMs: GRACE_MS, resyncIntervalMs: 5 * 60_000 });
+  // Short looks for a missing base: the path is taken, without 0.4 s of real time per held diff.
+  deps = h.deps({ gapGraceMs: GRACE_MS, resyncIntervalMs: 5 * 60_000, baseWaitPausesMs: [1, 2] });
 });
 afterAll(async () => h.stop());
 

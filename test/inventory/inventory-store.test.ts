@@ -122,6 +122,23 @@ describe('applying reports', () => {
     expect(await queryPrefix(deps, deviceId, 'pending#')).toEqual([]);
   });
 
+  it('waits for a base being applied at the same time instead of holding the diff', async () => {
+    // Arrange: the state at 2; diff 3 and its successor 4 arrive together, as replayed bursts do
+    // when consecutive reports of one device land in batches that run at once.
+    const { states, reports } = history(4);
+    await send(reports[0] as Report);
+    await send(reports[1] as Report);
+
+    // Act: 4 starts first and finds its base (3) missing while 3 is being applied.
+    const [fourth, third] = await Promise.all([send(reports[3] as Report), send(reports[2] as Report)]);
+
+    // Assert
+    expect(third.outcome).toBe('applied');
+    expect(fourth).toMatchObject({ outcome: 'applied', appliedSeqs: [4] });
+    expect(await queryPrefix(deps, deviceId, 'pending#')).toEqual([]);
+    expect(await stored()).toEqual(states[3]);
+  });
+
   it('holds diffs of an epoch whose full report has not arrived yet', async () => {
     const { states, reports } = history(3);
     await send(reports[2] as Report);
