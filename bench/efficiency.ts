@@ -24,6 +24,11 @@ export interface EfficiencyResult {
   pipelineRequestsPerSec: number;
   /** pipelineRequestsPerSec ÷ raw requests/s. */
   efficiency: number;
+  /**
+   * The same with only the requests the work needs (reports/s × requests per report applied in
+   * order): the looks for a base and the retries that concurrent delivery adds earn nothing.
+   */
+  inOrderEfficiency: number;
   /** pipelineRequestsPerSec ÷ the emulator's ceiling. */
   ofEmulatorCeiling: number;
   /**
@@ -31,6 +36,7 @@ export interface EfficiencyResult {
    * run's CPU per request ÷ the pipeline's CPU per request (whole process, all threads).
    */
   cpuEfficiency: number;
+  /** Both efficiencies reach the minimum. */
   target: { min: number; met: boolean };
 }
 
@@ -46,19 +52,61 @@ export function efficiencyOf(
   const pipelineRequestsPerSec =
     Math.round(throughput.reportsPerSec * throughput.dynamodbRequestsPerReport * 10) / 10;
   const efficiency = round2(pipelineRequestsPerSec / raw.requestsPerSec);
+  const inOrderEfficiency = round2(
+    (throughput.reportsPerSec * throughput.inOrderRequestsPerReport) / raw.requestsPerSec,
+  );
   return {
     raw,
     rawRuns: [before.requestsPerSec, after.requestsPerSec],
     emulatorCeiling,
     pipelineRequestsPerSec,
     efficiency,
+    inOrderEfficiency,
     ofEmulatorCeiling: round2(pipelineRequestsPerSec / emulatorCeiling.requestsPerSec),
     cpuEfficiency: round2(raw.cpuMsPerRequest / throughput.cpuMsPerRequest),
-    target: { min: TARGET_EFFICIENCY, met: efficiency >= TARGET_EFFICIENCY },
+    target: {
+      min: TARGET_EFFICIENCY,
+      met: efficiency >= TARGET_EFFICIENCY && inOrderEfficiency >= TARGET_EFFICIENCY,
+    },
   };
 }
 
-export function formatEfficiencyTable(r: EfficiencyResult, t: ThroughputBenchResult): string {
+/** One timed round, for the list of rounds next to the median. */
+export interface EfficiencyRound {
+  reportsPerSec: number;
+  rawRequestsPerSec: number;
+  efficiency: number;
+  inOrderEfficiency: number;
+  cpuEfficiency: number;
+}
+
+export const roundOf = (t: ThroughputBenchResult, e: EfficiencyResult): EfficiencyRound => ({
+  reportsPerSec: t.reportsPerSec,
+  rawRequestsPerSec: e.raw.requestsPerSec,
+  efficiency: e.efficiency,
+  inOrderEfficiency: e.inOrderEfficiency,
+  cpuEfficiency: e.cpuEfficiency,
+});
+
+export function formatRounds(rounds: readonly EfficiencyRound[]): string {
+  return table(
+    ['round', 'reports/s', 'raw req/s', 'efficiency', 'in order', 'CPU'],
+    rounds.map((r, i) => [
+      String(i + 1),
+      r.reportsPerSec.toFixed(1),
+      String(r.rawRequestsPerSec),
+      r.efficiency.toFixed(2),
+      r.inOrderEfficiency.toFixed(2),
+      r.cpuEfficiency.toFixed(2),
+    ]),
+  );
+}
+
+export function formatEfficiencyTable(
+  r: EfficiencyResult,
+  t: ThroughputBenchResult,
+  rounds: readonly EfficiencyRound[] = [],
+): string {
   const o = r.raw.options;
   const c = r.emulatorCeiling.options;
   const rows = [
@@ -71,6 +119,10 @@ export function formatEfficiencyTable(r: EfficiencyResult, t: ThroughputBenchRes
     ['pipeline DynamoDB rate (reports/s × requests/report)', `${r.pipelineRequestsPerSec.toFixed(0)} req/s`],
     ['efficiency (pipeline rate ÷ raw rate)', r.efficiency.toFixed(2)],
     [
+      'counting only what the work needs (reports/s × requests per report applied in order ÷ raw rate)',
+      r.inOrderEfficiency.toFixed(2),
+    ],
+    [
       `emulator ceiling: thin client, ${c.concurrency} concurrent ${r.emulatorCeiling.operation}, no SDK`,
       `${r.emulatorCeiling.requestsPerSec} req/s`,
     ],
@@ -81,7 +133,13 @@ export function formatEfficiencyTable(r: EfficiencyResult, t: ThroughputBenchRes
   ];
   return [
     "pipeline efficiency: the pipeline's DynamoDB request rate against what the handlers' own client reaches with no pipeline (same run)",
+    ...(rounds.length > 1
+      ? [
+          `${rounds.length} timed rounds, each between two runs of the baseline (the higher kept); the median round:`,
+        ]
+      : []),
     table(['efficiency', 'value'], rows),
-    `efficiency ≥ ${r.target.min} → ${r.target.met ? 'met' : 'NOT met'}`,
+    ...(rounds.length > 1 ? ['', 'every round:', formatRounds(rounds)] : []),
+    `efficiency ≥ ${r.target.min}, counted either way → ${r.target.met ? 'met' : 'NOT met'}`,
   ].join('\n');
 }

@@ -15,15 +15,15 @@ import {
 
 const RESULTS = join(import.meta.dirname, 'results', 'inventory.json');
 
-const { store, throughput, efficiency } = await runInventoryCloudBench(INVENTORY_CLOUD_BENCH);
+const { store, throughput, efficiency, rounds } = await runInventoryCloudBench(INVENTORY_CLOUD_BENCH);
 console.log(formatStoreTable(store));
 console.log(`\n${formatThroughputTable(throughput)}`);
-console.log(`\n${formatEfficiencyTable(efficiency, throughput)}`);
+console.log(`\n${formatEfficiencyTable(efficiency, throughput, rounds)}`);
 const previous: Record<string, unknown> = existsSync(RESULTS)
   ? JSON.parse(readFileSync(RESULTS, 'utf8'))
   : {};
 writeFileSync(
   RESULTS,
-  `${JSON.stringify({ ...previous, generatedBy: 'npm run bench (store, throughput, efficiency: npm run bench:inventory)', store, throughput, efficiency }, null, 2)}\n`,
+  `${JSON.stringify({ ...previous, generatedBy: 'npm run bench (store, throughput, efficiency: npm run bench:inventory)', store, throughput, efficiency, rounds }, null, 2)}\n`,
 );
 console.log(`\nfigures written to ${join('bench', 'results', 'inventory.json')}`);

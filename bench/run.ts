@@ -49,14 +49,14 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
 
-  const { store, throughput, efficiency } = await runInventoryCloudBench(INVENTORY_CLOUD_BENCH);
+  const { store, throughput, efficiency, rounds } = await runInventoryCloudBench(INVENTORY_CLOUD_BENCH);
   console.log(`\n${formatStoreTable(store)}`);
   console.log(`\n${formatThroughputTable(throughput)}`);
-  console.log(`\n${formatEfficiencyTable(efficiency, throughput)}`);
+  console.log(`\n${formatEfficiencyTable(efficiency, throughput, rounds)}`);
 
   writeFileSync(
     join(RESULTS_DIR, 'inventory.json'),
-    `${JSON.stringify({ generatedBy: 'npm run bench', wire, store, throughput, efficiency }, null, 2)}\n`,
+    `${JSON.stringify({ generatedBy: 'npm run bench', wire, store, throughput, efficiency, rounds }, null, 2)}\n`,
   );
   console.log(`\nfigures written to ${join('bench', 'results', 'inventory.json')}`);
   // Its own process and cloud, as analyzer-cost: command latency API → device for 50 online devices.

@@ -72,9 +72,14 @@ async function applyReport(event: RuleEvent): Promise<void> {
   );
 }
 
-export const handler = withPowertools(async (event: SQSEvent, context: Context) => {
-  // Devices in parallel: a batch of ten reports from ten devices costs one report's round trips, not
-  // ten. One device's records apply in the order they came instead of racing for its state.
-  const inOrder = inOrderPerKey();
-  return processSqsBatch(event, context, (record) => handleRecord(record, inOrder));
-});
+/**
+ * One device's records apply one after the other, in the order they came, instead of racing for its
+ * state: within a batch, and across the batches an execution environment runs at once (the local
+ * cloud's workers, Lambda Managed Instances). Records of different devices run in parallel: a
+ * batch of ten reports from ten devices costs one report's round trips, not ten.
+ */
+const inOrder = inOrderPerKey();
+
+export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
+  processSqsBatch(event, context, (record) => handleRecord(record, inOrder)),
+);

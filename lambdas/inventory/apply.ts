@@ -199,9 +199,11 @@ export async function settleReport(
       case 'hold': {
         const pause = options.waitForBase ? settingsOf(deps).baseWaitPausesMs[waits] : undefined;
         if (pause !== undefined) {
+          // The first look comes later the more reports still have to land before the base.
+          const scale = waits === 0 ? Math.min(reportsMissing(meta, incoming.report), 4) : 1;
           waits++;
           attempt--; // a look for the base is not a lost race
-          await new Promise((resolve) => setTimeout(resolve, pause));
+          await new Promise((resolve) => setTimeout(resolve, pause * scale));
           continue;
         }
         await holdDiff(deps, deviceId, incoming, meter);
@@ -222,6 +224,12 @@ export async function settleReport(
     }
   }
   throw new Error(`inventory of ${deviceId} kept moving while applying ${incoming.report.seq}; retry`);
+}
+
+/** Reports between the stored state and a diff that cannot apply yet (its base included), at least 1. */
+function reportsMissing(stored: MetaItem | undefined, report: Report): number {
+  if (report.kind !== 'diff' || stored === undefined || stored.epoch !== report.epoch) return 1;
+  return Math.max(report.baseSeq - stored.seq, 1);
 }
 
 /** Step 2: everything the apply will write, computed from the version `previous` (pure apart from reads). */

@@ -23,7 +23,7 @@ export interface InventorySettings {
  * usually being applied by another invocation right then. A look costs one small meta read; holding
  * costs a pending write, its delete, a read of the archived copy and another meta read.
  */
-export const BASE_WAIT_PAUSES_MS: readonly number[] = [20, 40, 80, 120, 160];
+export const BASE_WAIT_PAUSES_MS: readonly number[] = [40, 40, 80, 120, 160];
 
 export const DEFAULT_INVENTORY_SETTINGS: InventorySettings = {
   resyncIntervalMs: 5 * 60_000,
