@@ -6,6 +6,7 @@
  * inventory/apply.ts), so redelivery and duplicates are harmless.
  */
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Semaphore } from '#agent/semaphore.ts';
 import { ReportSchema } from '#protocol/inventory.ts';
 import { decodeTopicPayload, parseDeviceTopic } from '#protocol/topics.ts';
 import type { RuleEvent } from '#wiring/rule-event.ts';
@@ -32,7 +33,10 @@ function deviceKeyOf(body: unknown, record: SQSRecord): string {
 
 async function handleRecord(record: SQSRecord, inOrder: InOrderPerKey): Promise<void> {
   const body = recordBody(record);
-  await inOrder(deviceKeyOf(body, record), () => handleDeviceInput(SOURCE, body, applyReport));
+  // The slot is taken once the device's previous record is done, so no record holds one while it waits.
+  await inOrder(deviceKeyOf(body, record), () =>
+    applying.run(() => handleDeviceInput(SOURCE, body, applyReport)),
+  );
 }
 
 async function applyReport(event: RuleEvent): Promise<void> {
@@ -79,6 +83,15 @@ async function applyReport(event: RuleEvent): Promise<void> {
  * batch of ten reports from ten devices costs one report's round trips, not ten.
  */
 const inOrder = inOrderPerKey();
+
+/**
+ * Reports applied at once in one execution environment. A device's first full report writes ~150
+ * shards; a fleet starting at once must not queue thousands of requests on the environment's SDK
+ * sockets, where the other functions sharing a local worker (heartbeats, presence) would wait
+ * behind them.
+ */
+const REPORTS_AT_ONCE = 10;
+const applying = new Semaphore(REPORTS_AT_ONCE);
 
 export const handler = withPowertools(async (event: SQSEvent, context: Context) =>
   processSqsBatch(event, context, (record) => handleRecord(record, inOrder)),

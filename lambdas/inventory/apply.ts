@@ -22,6 +22,7 @@
  * rewrites them identically and flips. A crash after 5 leaves nothing to repair but waiting diffs,
  * which every later report (and the retry, a duplicate) drains.
  */
+import { Semaphore } from '#agent/semaphore.ts';
 import { ProtocolError } from '#lambdas/commons/errors.ts';
 import { decodeFramed } from '#protocol/encoding.ts';
 import {
@@ -469,22 +470,25 @@ export async function writeShards(
   meter?: CapacityMeter,
 ): Promise<boolean> {
   const baseGen = plan.previous?.gen ?? 0;
+  const writing = new Semaphore(SHARD_WRITES_AT_ONCE);
   const results = await Promise.all(
     plan.shardItems.map((item) =>
-      putIf(
-        deps,
-        item as unknown as Record<string, unknown>,
-        {
-          ConditionExpression:
-            'attribute_not_exists(g) OR g <= :base OR (g = :g AND d = :d) OR writtenAt < :abandoned',
-          ExpressionAttributeValues: {
-            ':base': baseGen,
-            ':g': item.g,
-            ':d': item.d,
-            ':abandoned': deps.now() - ABANDONED_SLOT_MS,
+      writing.run(() =>
+        putIf(
+          deps,
+          item as unknown as Record<string, unknown>,
+          {
+            ConditionExpression:
+              'attribute_not_exists(g) OR g <= :base OR (g = :g AND d = :d) OR writtenAt < :abandoned',
+            ExpressionAttributeValues: {
+              ':base': baseGen,
+              ':g': item.g,
+              ':d': item.d,
+              ':abandoned': deps.now() - ABANDONED_SLOT_MS,
+            },
           },
-        },
-        meter,
+          meter,
+        ),
       ),
     ),
   );
@@ -505,6 +509,12 @@ export function flipMeta(deps: InventoryDeps, plan: ApplyPlan, meter?: CapacityM
 }
 
 const SHARD_CONTENTION = { baseMs: 10, maxMs: 500, jitter: false } as const;
+
+/**
+ * Shard writes of one report in flight at once: a device's first full report writes ~150 shards,
+ * and several reports apply at once in one execution environment, sharing its SDK sockets.
+ */
+const SHARD_WRITES_AT_ONCE = 8;
 
 async function holdDiff(
   deps: InventoryDeps,
