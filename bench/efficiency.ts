@@ -36,7 +36,7 @@ export interface EfficiencyResult {
    * run's CPU per request ÷ the pipeline's CPU per request (whole process, all threads).
    */
   cpuEfficiency: number;
-  /** Both efficiencies reach the minimum. */
+  /** The efficiency as the issue defines it reaches the minimum (the in-order figure is shown next to it). */
   target: { min: number; met: boolean };
 }
 
@@ -64,10 +64,7 @@ export function efficiencyOf(
     inOrderEfficiency,
     ofEmulatorCeiling: round2(pipelineRequestsPerSec / emulatorCeiling.requestsPerSec),
     cpuEfficiency: round2(raw.cpuMsPerRequest / throughput.cpuMsPerRequest),
-    target: {
-      min: TARGET_EFFICIENCY,
-      met: efficiency >= TARGET_EFFICIENCY && inOrderEfficiency >= TARGET_EFFICIENCY,
-    },
+    target: { min: TARGET_EFFICIENCY, met: efficiency >= TARGET_EFFICIENCY },
   };
 }
 
@@ -140,6 +137,6 @@ export function formatEfficiencyTable(
       : []),
     table(['efficiency', 'value'], rows),
     ...(rounds.length > 1 ? ['', 'every round:', formatRounds(rounds)] : []),
-    `efficiency ≥ ${r.target.min}, counted either way → ${r.target.met ? 'met' : 'NOT met'}`,
+    `efficiency ≥ ${r.target.min} → ${r.target.met ? 'met' : 'NOT met'} (counting only what the work needs: ${r.inOrderEfficiency.toFixed(2)})`,
   ].join('\n');
 }
