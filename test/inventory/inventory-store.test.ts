@@ -3,16 +3,11 @@ import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { measureWholeItemRewrite } from '#bench/whole-item-cost.ts';
 import { BadRequestError, NotFoundError, ProtocolError } from '#lambdas/commons/errors.ts';
-import {
-  ABANDONED_SLOT_MS,
-  claimChange,
-  ingestReport,
-  planApply,
-  writeShards,
-} from '#lambdas/inventory/apply.ts';
+import { ABANDONED_SLOT_MS, claimChange, ingestReport, writeShards } from '#lambdas/inventory/apply.ts';
 import { CapacityMeter, type InventoryDeps } from '#lambdas/inventory/deps.ts';
 import { archiveKey } from '#lambdas/inventory/keys.ts';
 import { getMeta, type MetaItem, queryPrefix, readArchivedReport } from '#lambdas/inventory/persistence.ts';
+import { planApply } from '#lambdas/inventory/plan.ts';
 import { getInventory, listInventoryChanges } from '#lambdas/inventory/read-model.ts';
 import { reconcileReportSequence } from '#lambdas/inventory/resync.ts';
 import { decodeManifest, encodeManifest } from '#lambdas/inventory/shards.ts';
