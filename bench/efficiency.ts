@@ -7,7 +7,7 @@
  */
 import type { RawDynamoDbResult } from './dynamodb-raw.ts';
 import type { SdkRawResult } from './dynamodb-sdk-raw.ts';
-import type { ThroughputBenchResult } from './inventory-store.ts';
+import type { ThroughputBenchResult } from './inventory-throughput.ts';
 import { table } from './table.ts';
 
 /** The pipeline drives the emulator at ≥ 80 % of the rate a bare client reaches. */

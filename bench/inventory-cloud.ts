@@ -6,12 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatEfficiencyTable } from './efficiency.ts';
-import {
-  formatStoreTable,
-  formatThroughputTable,
-  INVENTORY_CLOUD_BENCH,
-  runInventoryCloudBench,
-} from './inventory-store.ts';
+import { formatStoreTable, INVENTORY_CLOUD_BENCH, runInventoryCloudBench } from './inventory-store.ts';
+import { formatThroughputTable } from './inventory-throughput.ts';
 
 const RESULTS = join(import.meta.dirname, 'results', 'inventory.json');
 

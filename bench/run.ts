@@ -8,12 +8,8 @@ import { join } from 'node:path';
 import { formatAnalyzerAgentTable, runAnalyzerAgentBench } from './analyzer-agent.ts';
 import { formatAnalyzerWireTable, runAnalyzerWireBench } from './analyzer-wire.ts';
 import { formatEfficiencyTable } from './efficiency.ts';
-import {
-  formatStoreTable,
-  formatThroughputTable,
-  INVENTORY_CLOUD_BENCH,
-  runInventoryCloudBench,
-} from './inventory-store.ts';
+import { formatStoreTable, INVENTORY_CLOUD_BENCH, runInventoryCloudBench } from './inventory-store.ts';
+import { formatThroughputTable } from './inventory-throughput.ts';
 import { formatWireTable, runInventoryWireBench } from './inventory-wire.ts';
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
